@@ -1,0 +1,160 @@
+"""Build: validate the knowledge files, load them into a store, and write the release artifacts.
+
+Why the steps are ordered this way: nothing is written until validation passes, and a persistent store
+is built in a sibling folder and swapped in only when complete, so a failed or interrupted build leaves
+the previous store and artifacts exactly as they were (no half-written data).
+
+Commands that only read (``sparql``, ``show``, ``stats``) use :func:`open_knowledge`: the persistent
+store when ``--store`` is given, otherwise an in-memory store loaded straight from the packaged Turtle
+files (fast, no SHACL run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lmakg import resources
+from lmakg.store import KnowledgeStore, StoreError, open_store
+from lmakg.validate import ValidationReport, knowledge_files, validate_files
+from lmakg.vocab import ASSERTED_GRAPH, ONTOLOGY_GRAPH
+
+ARTIFACTS = {
+    "lmakg.ttl": "turtle",
+    "lmakg.nt": "ntriples",
+    "lmakg.jsonld": "json-ld",
+    "lmakg.owl": "xml",
+}
+
+
+class BuildError(RuntimeError):
+    """The knowledge did not validate; ``report`` holds every issue."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        super().__init__(report.summary())
+        self.report = report
+
+
+@dataclass
+class BuildResult:
+    report: ValidationReport
+    triples: int
+    store: str | None
+    artifacts: list[Path] = field(default_factory=list)
+
+
+def graph_for(path: Path) -> str:
+    """The named graph a knowledge file is loaded into: the ontology's or the asserted one."""
+    return str(ONTOLOGY_GRAPH) if path.parent.name == "ontology" else str(ASSERTED_GRAPH)
+
+
+def load_knowledge(store: KnowledgeStore, files: list[Path] | None = None) -> None:
+    """Load the ontology and curated graph files into their named graphs (no validation)."""
+    for path in files if files is not None else knowledge_files():
+        store.load_file(path, graph_for(path))
+
+
+def open_knowledge(store_location: str | None = None) -> KnowledgeStore:
+    """The store a read-only command should use (see module docstring)."""
+    if store_location:
+        return open_store(f"oxigraph:{store_location}" if ":" not in store_location or
+                          Path(store_location).exists() else store_location, read_only=True)
+    store = open_store("oxigraph:")
+    load_knowledge(store)
+    return store
+
+
+def _swap_in(built: Path, target: Path) -> None:
+    """Replace ``target`` by ``built`` with renames, keeping the old one until the new one is in place."""
+    backup = None
+    if target.exists():
+        backup = target.with_name(f".{target.name}.old-{os.getpid()}")
+        target.rename(backup)
+    try:
+        built.rename(target)
+    except OSError:
+        if backup is not None:
+            backup.rename(target)
+        raise
+    if backup is not None:
+        shutil.rmtree(backup, ignore_errors=True)
+
+
+def write_artifacts(files: list[Path], out_dir: Path) -> list[Path]:
+    """Write the merged graph as Turtle, N-Triples, JSON-LD and RDF/XML (.owl, opens in Protégé).
+
+    Files are written to a temporary folder first and moved into ``out_dir`` one by one.
+    """
+    from rdflib import Graph
+
+    from lmakg.vocab import PREFIXES
+
+    graph = Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    for path in files:
+        graph.parse(path, format="turtle")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".build-") as tmp:
+        for name, fmt in ARTIFACTS.items():
+            staged = Path(tmp) / name
+            if fmt == "ntriples":
+                lines = sorted(set(graph.serialize(format="nt").splitlines()))
+                staged.write_text("\n".join(line for line in lines if line.strip()) + "\n", encoding="utf-8")
+            else:
+                graph.serialize(destination=str(staged), format=fmt)
+        for name in ARTIFACTS:
+            final = out_dir / name
+            os.replace(Path(tmp) / name, final)
+            written.append(final)
+    return written
+
+
+def build(
+    store_location: str | None = None,
+    out_dir: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Validate, then load into the store at ``store_location`` (in memory if None) and write artifacts."""
+    say = progress or (lambda _msg: None)
+    files = knowledge_files()
+    say(f"validating {len(files)} files (Turtle, vocabulary, RDKit, SHACL)")
+    report = validate_files(files)
+    if not report.conforms:
+        raise BuildError(report)
+
+    say("loading the store")
+    if store_location:
+        target = Path(store_location.removeprefix("oxigraph:")).expanduser().resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.building-"))
+        try:
+            store = open_store(f"oxigraph:{staging}")
+            load_knowledge(store, files)
+            triples = store.count()
+            store.flush()
+            del store
+            _swap_in(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        location: str | None = str(target)
+    else:
+        store = open_store("oxigraph:")
+        load_knowledge(store, files)
+        triples = store.count()
+        location = None
+
+    artifacts: list[Path] = []
+    if out_dir is not None:
+        say(f"writing release artifacts to {out_dir}")
+        artifacts = write_artifacts(files, out_dir)
+    return BuildResult(report, triples, location, artifacts)
+
+
+__all__ = ["BuildError", "BuildResult", "StoreError", "build", "load_knowledge", "open_knowledge", "resources"]

@@ -1,0 +1,276 @@
+"""The ``lmakg`` command line: gathers the commands; each module does the work.
+
+Why thin: every command parses its options, calls one module function, and prints. Heavy imports (RDKit,
+pySHACL, owlready2) happen inside the modules that need them, so ``lmakg --help`` stays instant. Errors
+are one line naming the bad value and exit with a non-zero code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from lmakg import __version__
+
+app = typer.Typer(
+    name="lmakg",
+    help="lmakg: the lithium-metal-anode knowledge graph (Yin et al., Batteries & Supercaps). "
+    "Build and validate the graph, ask SPARQL questions, and look up species, designs and mechanisms.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", help="Persistent store folder written by `lmakg build --store DIR`. "
+                 "Default: an in-memory store loaded from the packaged knowledge files."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+class ResultFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    xml = "xml"
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, soft_wrap=False, width=200 if not sys.stdout.isatty() else None)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    _console(stderr=True).print(f"[bold red]error:[/bold red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _open(store: str | None) -> Any:
+    from lmakg.build import open_knowledge
+    from lmakg.store import StoreError
+
+    try:
+        return open_knowledge(store)
+    except StoreError as exc:
+        _fail(str(exc))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"lmakg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """lmakg command line."""
+
+
+@app.command()
+def build(
+    store: Annotated[str | None, typer.Option("--store", help="Write a persistent store to this folder "
+                                              "(replaced atomically; left untouched if the build fails).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the release artifacts "
+                                             "(lmakg.ttl, lmakg.nt, lmakg.jsonld, lmakg.owl).")] = Path("build"),
+    no_artifacts: Annotated[bool, typer.Option("--no-artifacts", help="Do not write release artifacts.")] = False,
+) -> None:
+    """Validate the ontology and the curated graph (Turtle, SHACL, RDKit), load the store, write artifacts."""
+    from lmakg.build import BuildError
+    from lmakg.build import build as run_build
+    from lmakg.store import StoreError
+
+    console = _console(stderr=True)
+    try:
+        result = run_build(store, None if no_artifacts else out, progress=lambda m: console.print(f"[dim]{m}[/dim]"))
+    except BuildError as exc:
+        for issue in exc.report.issues:
+            console.print(str(issue), highlight=False, markup=False)
+        _fail(f"build failed: {exc}; nothing was written")
+    except (StoreError, OSError) as exc:
+        _fail(str(exc))
+    console.print(f"[green]{result.report.summary()}[/green]")
+    typer.echo(f"store: {result.store or 'in memory (use --store DIR to keep it)'}; {result.triples} triples")
+    for path in result.artifacts:
+        typer.echo(f"wrote {path}")
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path] | None, typer.Argument(help="Knowledge files to report on (default: all). "
+                                                       "The rest of the knowledge is loaded as context.")] = None,
+) -> None:
+    """Validate knowledge files and list every problem with file, line, node and constraint."""
+    from lmakg.validate import knowledge_files, validate_files
+
+    for path in files or []:
+        if not path.exists():
+            _fail(f"no such file: {path}")
+    known = {f.resolve() for f in knowledge_files()}
+    extra = [f for f in files or [] if f.resolve() not in known]
+    report = validate_files(knowledge_files() + extra, report_only=files or None)
+    for issue in report.issues:
+        typer.echo(str(issue))
+    typer.echo(report.summary())
+    if not report.conforms:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sparql(
+    query: Annotated[str, typer.Argument(help="SPARQL query text, or a path to a .rq file.")],
+    fmt: Annotated[ResultFormat, typer.Option("--format", "-f", help="Result format.")] = ResultFormat.table,
+    store: StoreOption = None,
+) -> None:
+    """Run a SPARQL 1.1 query over the asserted (and inferred) graph."""
+    path = Path(query)
+    text = query
+    if query.endswith(".rq") or (len(query) < 255 and path.is_file()):
+        if not path.is_file():
+            _fail(f"no such query file: {query}")
+        text = path.read_text(encoding="utf-8")
+    _run_and_print(_open(store), text, fmt)
+
+
+def _run_and_print(knowledge: Any, text: str, fmt: ResultFormat, bindings: dict[str, Any] | None = None) -> None:
+    from lmakg.store import QuerySyntaxError
+
+    try:
+        if fmt == ResultFormat.table:
+            raw = knowledge.query_raw(text, bindings)
+            import pyoxigraph as ox
+
+            if isinstance(raw, ox.QuerySolutions):
+                _print_table(knowledge.select(text, bindings))
+                return
+            if isinstance(raw, ox.QueryBoolean):
+                typer.echo("true" if bool(raw) else "false")
+                return
+            data, _ = knowledge.query_serialized(text, "turtle", bindings)
+        else:
+            data, _ = knowledge.query_serialized(text, fmt.value, bindings)
+    except QuerySyntaxError as exc:
+        _fail(f"SPARQL syntax error: {exc}")
+    sys.stdout.write(data.decode("utf-8"))
+    if not data.endswith(b"\n"):
+        sys.stdout.write("\n")
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    from lmakg.vocab import shorten
+
+    columns: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    table = Table(show_edge=False)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*[(shorten(row[c].value) if row[c].kind == "uri" else row[c].value) if c in row else ""
+                        for c in columns])
+    console = _console()
+    console.print(table)
+    console.print(f"[dim]{len(rows)} row(s)[/dim]")
+
+
+@app.command("queries")
+def list_named_queries(json_out: JsonOption = False) -> None:
+    """List the named queries in queries/ with the question each answers."""
+    from lmakg.queries import list_queries
+
+    items = list_queries()
+    if json_out:
+        typer.echo(json.dumps([{"name": q.name, "title": q.title, "question": q.question, "section": q.section}
+                               for q in items], indent=2, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False)
+    table.add_column("name")
+    table.add_column("question")
+    table.add_column("§")
+    for q in items:
+        table.add_row(q.name, q.title, q.section)
+    _console().print(table)
+
+
+@app.command()
+def query(
+    name: Annotated[str, typer.Argument(help="Name of a query in queries/ (see `lmakg queries`).")],
+    fmt: Annotated[ResultFormat, typer.Option("--format", "-f", help="Result format.")] = ResultFormat.table,
+    store: StoreOption = None,
+) -> None:
+    """Run a named query."""
+    from lmakg.queries import UnknownQueryError, get_query
+
+    try:
+        named = get_query(name)
+    except UnknownQueryError as exc:
+        _fail(str(exc))
+    if fmt == ResultFormat.table:
+        _console(stderr=True).print(f"[bold]{named.title}[/bold]")
+    _run_and_print(_open(store), named.text, fmt)
+
+
+@app.command()
+def show(
+    name: Annotated[str, typer.Argument(help="A label, abbreviation or synonym (case-insensitive), "
+                                        "a prefixed name (lmk:FEC) or an IRI.")],
+    json_out: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """Show everything known about a species, design, mechanism, principle or reference."""
+    from lmakg.show import NameLookupError, describe, render, resolve
+
+    knowledge = _open(store)
+    try:
+        desc = describe(knowledge, resolve(knowledge, name))
+    except NameLookupError as exc:
+        hint = ""
+        if exc.candidates:
+            hint = "; did you mean: " + ", ".join(f"{label} ({iri.rsplit('/', 1)[-1].rsplit('#', 1)[-1]})"
+                                                  for label, iri in exc.candidates)
+        _fail(f"{exc}{hint}")
+    if json_out:
+        typer.echo(json.dumps(desc, indent=2, ensure_ascii=False))
+    else:
+        render(desc, _console())
+
+
+@app.command()
+def stats(
+    json_out: JsonOption = False,
+    store: StoreOption = None,
+    no_validate: Annotated[bool, typer.Option("--no-validate", help="Skip the SHACL run.")] = False,
+) -> None:
+    """Counts of designs, species, quantities, references and triples, and the SHACL result."""
+    from lmakg.stats import collect, render
+
+    result = collect(_open(store), with_validation=not no_validate)
+    if json_out:
+        typer.echo(json.dumps(result, indent=2))
+    else:
+        render(result, _console())
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,283 @@
+"""The one place that talks to an RDF store.
+
+Why: every other module asks for triples and query results through :class:`KnowledgeStore`, chosen by a
+``scheme:location`` string, so a SPARQL-server backend can be added without touching them (Ontology
+Access Kit's selector pattern). The default backend is pyoxigraph, embedded, in memory (``oxigraph:``)
+or on disk (``oxigraph:PATH``); a bare path means ``oxigraph:PATH``.
+
+Named graphs keep knowledge apart: the ontology, the asserted (curated) graph, inferences and user
+additions each live in their own graph (see :mod:`lmakg.vocab`); queries see their union by default.
+
+>>> store = open_store("oxigraph:")
+>>> store.load_turtle('<http://e/s> <http://e/p> "1" .', graph="http://e/g")
+>>> store.count()
+1
+>>> [row["o"] for row in store.select("SELECT ?o WHERE { ?s ?p ?o }")]
+['1']
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from lmakg.vocab import PREFIXES
+
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+RDF_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ttl": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "json-ld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "xml": ox.RdfFormat.RDF_XML,
+}
+
+
+class StoreError(RuntimeError):
+    """A store could not be opened, loaded or queried; the message says which and why."""
+
+
+class QuerySyntaxError(StoreError):
+    """The SPARQL text does not parse; the message carries the parser's explanation."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """A query-result term in plain Python: its kind, lexical value, and datatype or language."""
+
+    kind: str  # "uri", "bnode", "literal"
+    value: str
+    datatype: str | None = None
+    language: str | None = None
+
+    def __str__(self) -> str:
+        return self.value
+
+    def python(self) -> Any:
+        """The value as a Python number where the literal is numeric, else the string."""
+        if self.kind == "literal" and self.datatype:
+            local = self.datatype.rsplit("#", 1)[-1]
+            try:
+                if local in {"integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger"}:
+                    return int(self.value)
+                if local in {"decimal", "double", "float"}:
+                    return float(self.value)
+                if local == "boolean":
+                    return self.value == "true"
+            except ValueError:
+                return self.value
+        return self.value
+
+
+def _term(node: Any) -> Term | None:
+    if node is None:
+        return None
+    if isinstance(node, ox.NamedNode):
+        return Term("uri", node.value)
+    if isinstance(node, ox.BlankNode):
+        return Term("bnode", node.value)
+    if isinstance(node, ox.Literal):
+        return Term("literal", node.value, node.datatype.value if node.datatype else None, node.language)
+    return Term("literal", str(node))
+
+
+def _to_ox(value: Any) -> Any:
+    """Turn a binding value (IRI string in <>, rdflib term, number or str) into a pyoxigraph term."""
+    if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal)):
+        return value
+    # rdflib terms without importing rdflib here
+    kind = type(value).__name__
+    if kind == "URIRef":
+        return ox.NamedNode(str(value))
+    if kind == "Literal":
+        dt = getattr(value, "datatype", None)
+        lang = getattr(value, "language", None)
+        return ox.Literal(str(value), datatype=ox.NamedNode(str(dt)) if dt else None, language=lang)
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false",
+                          datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    if isinstance(value, float):
+        return ox.Literal(repr(value), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#double"))
+    text = str(value)
+    if text.startswith("<") and text.endswith(">"):
+        return ox.NamedNode(text[1:-1])
+    return ox.Literal(text)
+
+
+class KnowledgeStore:
+    """A quad store with named graphs, SPARQL and bulk loading; backend chosen by :func:`open_store`."""
+
+    def __init__(self, backend: ox.Store, location: str | None) -> None:
+        self._store = backend
+        self.location = location
+
+    # -- loading -------------------------------------------------------------------------------
+    def load_file(self, path: str | Path, graph: str, fmt: str | None = None) -> None:
+        """Load one RDF file into a named graph (all or nothing)."""
+        path = Path(path)
+        rdf_format = RDF_FORMATS[fmt] if fmt else ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+        if rdf_format is None:
+            raise StoreError(f"{path}: unknown RDF file extension")
+        try:
+            self._store.load(path=str(path), format=rdf_format, to_graph=ox.NamedNode(graph))
+        except SyntaxError as exc:
+            raise StoreError(f"{path}: {exc}") from exc
+
+    def load_turtle(self, text: str, graph: str) -> None:
+        """Load Turtle text into a named graph."""
+        self.load_data(text, "turtle", graph)
+
+    def load_data(self, data: str | bytes, fmt: str, graph: str) -> None:
+        """Load serialised RDF in a named format (see :data:`RDF_FORMATS`) into a named graph."""
+        try:
+            self._store.load(data, format=RDF_FORMATS[fmt], to_graph=ox.NamedNode(graph))
+        except SyntaxError as exc:
+            raise StoreError(f"cannot parse {fmt} data: {exc}") from exc
+
+    def bulk_load_ntriples(self, data: bytes, graph: str) -> None:
+        """Fast path for large N-Triples payloads (no Python objects per triple)."""
+        self._store.bulk_load(io.BytesIO(data), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+
+    def clear_graph(self, graph: str) -> None:
+        self._store.clear_graph(ox.NamedNode(graph))
+
+    def remove_graph(self, graph: str) -> None:
+        node = ox.NamedNode(graph)
+        if self._store.contains_named_graph(node):
+            self._store.remove_graph(node)
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def flush(self) -> None:
+        if self.location:
+            self._store.flush()
+
+    # -- reading -------------------------------------------------------------------------------
+    def count(self, graph: str | None = None) -> int:
+        """Number of quads, in one graph or in all."""
+        query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+        if graph:
+            query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+        rows = self.select(query)
+        return int(rows[0]["n"].value) if rows else 0
+
+    def _run(self, sparql: str, bindings: Mapping[str, Any] | None, graphs: list[str] | None) -> Any:
+        kwargs: dict[str, Any] = {"prefixes": PREFIXES}
+        if graphs is None:
+            kwargs["use_default_graph_as_union"] = True
+        else:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in graphs]
+        if bindings:
+            kwargs["substitutions"] = {ox.Variable(k): _to_ox(v) for k, v in bindings.items()}
+        try:
+            return self._store.query(sparql, **kwargs)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+
+    def select(
+        self, sparql: str, bindings: Mapping[str, Any] | None = None, graphs: list[str] | None = None
+    ) -> list[dict[str, Term]]:
+        """Run a SELECT query; each row maps variable name to :class:`Term` (unbound variables absent).
+
+        ``bindings`` pre-binds variables (SEP-0007 substitution), so queries never need string glue.
+        """
+        result = self._run(sparql, bindings, graphs)
+        if not isinstance(result, ox.QuerySolutions):
+            raise StoreError("select() needs a SELECT query")
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            row = {}
+            for name in names:
+                term = _term(solution[name])
+                if term is not None:
+                    row[name] = term
+            rows.append(row)
+        return rows
+
+    def query_raw(self, sparql: str, bindings: Mapping[str, Any] | None = None,
+                  graphs: list[str] | None = None) -> Any:
+        """Run any query and return pyoxigraph's result object (for serialisation)."""
+        return self._run(sparql, bindings, graphs)
+
+    def query_serialized(self, sparql: str, fmt: str, bindings: Mapping[str, Any] | None = None) -> tuple[bytes, str]:
+        """Run any query and serialise its result in a standard format; returns (bytes, media type).
+
+        SELECT/ASK results use SPARQL result formats (json, xml, csv, tsv); CONSTRUCT/DESCRIBE results use
+        RDF formats (turtle, ntriples, jsonld, rdfxml).
+        """
+        result = self._run(sparql, bindings, None)
+        if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
+            results_format = RESULT_FORMATS.get(fmt)
+            if results_format is None:
+                raise StoreError(f"unknown result format {fmt!r}; use one of {sorted(RESULT_FORMATS)}")
+            return result.serialize(format=results_format), results_format.media_type
+        rdf_format = RDF_FORMATS.get(fmt, ox.RdfFormat.TURTLE)
+        return ox.serialize(result, format=rdf_format), rdf_format.media_type
+
+    def ask(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> bool:
+        return bool(self._run(sparql, bindings, None))
+
+    def triples(self, graph: str | None = None) -> Iterator[tuple[Any, Any, Any]]:
+        """Iterate (s, p, o) pyoxigraph terms, in one graph or all."""
+        g = ox.NamedNode(graph) if graph else None
+        for quad in self._store.quads_for_pattern(None, None, None, g):
+            yield quad.subject, quad.predicate, quad.object
+
+    def dump(self, fmt: str, graph: str | None = None) -> bytes:
+        """Serialise one graph (or, for quad formats, the whole dataset)."""
+        rdf_format = RDF_FORMATS[fmt]
+        if graph is not None:
+            return self._store.dump(format=rdf_format, from_graph=ox.NamedNode(graph))
+        if rdf_format.supports_datasets:
+            return self._store.dump(format=rdf_format)
+        # triple formats: union of all named graphs
+        buffer = io.BytesIO()
+        quads = [ox.Triple(q.subject, q.predicate, q.object) for q in self._store.quads_for_pattern(None, None, None)]
+        ox.serialize(quads, buffer, format=rdf_format)
+        return buffer.getvalue()
+
+
+def open_store(selector: str | Path | None = None, read_only: bool = False) -> KnowledgeStore:
+    """Open a store from a ``scheme:location`` selector.
+
+    ``None`` or ``"oxigraph:"`` is an in-memory store; ``"oxigraph:PATH"`` (or a bare path) a persistent
+    one on disk, created if missing (unless ``read_only``).
+    """
+    text = "oxigraph:" if selector is None else str(selector)
+    scheme, sep, location = text.partition(":")
+    if not sep or len(scheme) == 1:  # a bare path (or a Windows drive letter)
+        scheme, location = "oxigraph", text
+    if scheme != "oxigraph":
+        raise StoreError(f"unknown store scheme {scheme!r} in {text!r}; supported: 'oxigraph:' and 'oxigraph:PATH'")
+    if not location:
+        return KnowledgeStore(ox.Store(), None)
+    path = Path(location).expanduser()
+    try:
+        if read_only:
+            if not path.exists():
+                raise StoreError(f"store {path} does not exist; run `lmakg build --store {path}` first")
+            return KnowledgeStore(ox.Store.read_only(str(path)), str(path))
+        path.mkdir(parents=True, exist_ok=True)
+        return KnowledgeStore(ox.Store(str(path)), str(path))
+    except OSError as exc:
+        raise StoreError(f"cannot open store at {path}: {exc}") from exc
