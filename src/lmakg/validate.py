@@ -163,9 +163,14 @@ def _locate(parsed: ParsedSources, node: object) -> tuple[str, int]:
     if isinstance(owner, URIRef):
         short = shorten(str(owner))
         needles = [str(owner)] + ([short] if short != str(owner) else [])
-        for number, line in enumerate(parsed.texts.get(path, "").splitlines(), start=1):
-            if any(re.search(rf"(^|[\s<,;]){re.escape(n)}($|[\s>,;.])", line) for n in needles):
-                return display_path(path), number
+        lines = parsed.texts.get(path, "").splitlines()
+        # Prefer the line where the node is written as a subject, then any mention; skip comments.
+        patterns = [rf"^<?{re.escape(n)}>?($|\s)" for n in needles]
+        patterns += [rf"(^|[\s<,;]){re.escape(n)}($|[\s>,;.])" for n in needles]
+        for pattern in patterns:
+            for number, line in enumerate(lines, start=1):
+                if not line.lstrip().startswith("#") and re.search(pattern, line):
+                    return display_path(path), number
     return display_path(path), 0
 
 
