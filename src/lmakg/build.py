@@ -20,8 +20,8 @@ from pathlib import Path
 
 from lmakg import resources
 from lmakg.store import KnowledgeStore, StoreError, open_store
-from lmakg.validate import ValidationReport, knowledge_files, validate_files
-from lmakg.vocab import ASSERTED_GRAPH, ONTOLOGY_GRAPH
+from lmakg.validate import Issue, ValidationReport, knowledge_files, validate_files
+from lmakg.vocab import ASSERTED_GRAPH, ONTOLOGY_GRAPH, shorten
 
 ARTIFACTS = {
     "lmakg.ttl": "turtle",
@@ -115,6 +115,25 @@ def write_artifacts(files: list[Path], out_dir: Path) -> list[Path]:
     return written
 
 
+def check_violation_queries(files: list[Path]) -> list[Issue]:
+    """Run every ``queries/*-violation.rq`` (ODK convention); each row it returns is a violation."""
+    from lmakg.queries import list_queries
+
+    checks = [q for q in list_queries() if q.is_violation_check]
+    if not checks:
+        return []
+    store = open_store("oxigraph:")
+    load_knowledge(store, files)
+    issues = []
+    for check in checks:
+        for row in store.select(check.text):
+            node = next((t.value for t in row.values() if t.kind == "uri"), "-")
+            detail = ", ".join(f"{k}={v.value}" for k, v in row.items())
+            issues.append(Issue(f"queries/{check.path.name}", 0, shorten(node), check.name,
+                                f"{check.title}: {detail}"))
+    return issues
+
+
 def build(
     store_location: str | None = None,
     out_dir: Path | None = None,
@@ -127,6 +146,11 @@ def build(
     report = validate_files(files)
     if not report.conforms:
         raise BuildError(report)
+
+    say("checking the *-violation.rq queries")
+    violations = check_violation_queries(files)
+    if violations:
+        raise BuildError(ValidationReport(violations, triples=report.triples, files=report.files))
 
     say("loading the store")
     if store_location:

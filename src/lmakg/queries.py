@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
@@ -86,7 +86,7 @@ def get_query(name: str) -> NamedQuery:
     raise UnknownQueryError(f"no named query {name!r}{hint}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def engine_query(name: str) -> str:
     """Text of one of the engine's own queries (``src/lmakg/sparql/NAME.rq``)."""
     return (importlib_resources.files("lmakg") / "sparql" / f"{name}.rq").read_text(encoding="utf-8")
