@@ -26,6 +26,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from lmakg.functions import custom_functions
 from lmakg.vocab import PREFIXES
 
 RESULT_FORMATS = {
@@ -181,7 +182,7 @@ class KnowledgeStore:
         return int(rows[0]["n"].value) if rows else 0
 
     def _run(self, sparql: str, bindings: Mapping[str, Any] | None, graphs: list[str] | None) -> Any:
-        kwargs: dict[str, Any] = {"prefixes": PREFIXES}
+        kwargs: dict[str, Any] = {"prefixes": PREFIXES, "custom_functions": custom_functions()}
         if graphs is None:
             kwargs["use_default_graph_as_union"] = True
         else:
@@ -236,6 +237,36 @@ class KnowledgeStore:
 
     def ask(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> bool:
         return bool(self._run(sparql, bindings, None))
+
+    def solutions(self, sparql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run a SELECT and return (variable names, rows of opaque store terms) for the rule engine,
+        which copies terms from solutions into new triples without converting them."""
+        result = self._run(sparql, None, None)
+        names = [v.value for v in result.variables]
+        return names, [tuple(solution[n] for n in names) for solution in result]
+
+    @staticmethod
+    def iri(value: str) -> Any:
+        """An IRI term of this backend."""
+        return ox.NamedNode(value)
+
+    @staticmethod
+    def literal(value: str, datatype: str | None = None) -> Any:
+        return ox.Literal(value, datatype=ox.NamedNode(datatype) if datatype else None)
+
+    @staticmethod
+    def term_text(term: Any) -> str:
+        """A stable text form of a term (N-Triples syntax), for hashing and comparisons."""
+        return str(term)
+
+    def contains(self, s: Any, p: Any, o: Any, graph: str | None = None) -> bool:
+        g = ox.NamedNode(graph) if graph else None
+        return next(iter(self._store.quads_for_pattern(s, p, o, g)), None) is not None
+
+    def add_triples(self, triples: list[tuple[Any, Any, Any]], graph: str) -> None:
+        """Add triples (store terms) to a named graph in one transaction."""
+        g = ox.NamedNode(graph)
+        self._store.extend([ox.Quad(s, p, o, g) for s, p, o in triples])
 
     def triples(self, graph: str | None = None) -> Iterator[tuple[Any, Any, Any]]:
         """Iterate (s, p, o) pyoxigraph terms, in one graph or all."""
