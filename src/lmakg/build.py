@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lmakg import resources
+from lmakg.reason import materialize
 from lmakg.store import KnowledgeStore, StoreError, open_store
 from lmakg.validate import Issue, ValidationReport, knowledge_files, validate_files
-from lmakg.vocab import ASSERTED_GRAPH, ONTOLOGY_GRAPH, shorten
+from lmakg.vocab import ASSERTED_GRAPH, ONTOLOGY_GRAPH, RULES_GRAPH, shorten
 
 ARTIFACTS = {
     "lmakg.ttl": "turtle",
@@ -52,19 +53,30 @@ def graph_for(path: Path) -> str:
     return str(ONTOLOGY_GRAPH) if path.parent.name == "ontology" else str(ASSERTED_GRAPH)
 
 
-def load_knowledge(store: KnowledgeStore, files: list[Path] | None = None) -> None:
-    """Load the ontology and curated graph files into their named graphs (no validation)."""
+def load_knowledge(store: KnowledgeStore, files: list[Path] | None = None, rules: bool = True) -> None:
+    """Load the ontology and curated graph files into their named graphs (no validation), and the rule
+    modules into the rules graph, so SPARQL can ask about rules (e.g. which cite section 4.1)."""
     for path in files if files is not None else knowledge_files():
         store.load_file(path, graph_for(path))
+    if rules:
+        for path in resources.turtle_files("rules"):
+            store.load_file(path, str(RULES_GRAPH))
 
 
-def open_knowledge(store_location: str | None = None) -> KnowledgeStore:
-    """The store a read-only command should use (see module docstring)."""
+def open_knowledge(store_location: str | None = None, reason: bool = True) -> KnowledgeStore:
+    """The store a read-only command should use (see module docstring).
+
+    In memory, the rules are run too (``reason``) so derived values and predictions are there.
+    """
     if store_location:
         return open_store(f"oxigraph:{store_location}" if ":" not in store_location or
                           Path(store_location).exists() else store_location, read_only=True)
     store = open_store("oxigraph:")
     load_knowledge(store)
+    if reason:
+        from lmakg.reason import materialize
+
+        materialize(store)
     return store
 
 
@@ -160,6 +172,8 @@ def build(
         try:
             store = open_store(f"oxigraph:{staging}")
             load_knowledge(store, files)
+            say("running the rules")
+            materialize(store, progress=say)
             triples = store.count()
             store.flush()
             del store
@@ -171,6 +185,8 @@ def build(
     else:
         store = open_store("oxigraph:")
         load_knowledge(store, files)
+        say("running the rules")
+        materialize(store, progress=say)
         triples = store.count()
         location = None
 

@@ -57,3 +57,35 @@ def formal_charge(smiles: str) -> int:
     """Net formal charge of a SMILES (all fragments)."""
     chem = _rdkit()
     return int(chem.GetFormalCharge(parse_smiles(smiles)))
+
+
+def elements_of_smiles(smiles: str) -> set[str]:
+    """Element symbols in a SMILES (hydrogens included when present, explicit or implicit)."""
+    mol = parse_smiles(smiles)
+    symbols = {atom.GetSymbol() for atom in mol.GetAtoms() if atom.GetSymbol() != "*"}
+    if any(atom.GetTotalNumHs() for atom in mol.GetAtoms()):
+        symbols.add("H")
+    return symbols
+
+
+def elements_of_composition(composition: str) -> set[str]:
+    """Element symbols in an empirical composition such as 'Al2O3', 'Li13In3' or 'LiNi0.8Co0.1Mn0.1O2'.
+
+    Tokens that are not element symbols of the periodic table (placeholders such as R in 'ROCO2Li', or
+    x/y in 'LiNxOy') are ignored rather than guessed.
+
+    >>> sorted(elements_of_composition("LiNi0.8Co0.1Mn0.1O2"))
+    ['Co', 'Li', 'Mn', 'Ni', 'O']
+    """
+    import re
+
+    chem = _rdkit()
+    table = chem.GetPeriodicTable()
+    found = set()
+    for symbol in re.findall(r"[A-Z][a-z]?", composition):
+        try:
+            if table.GetAtomicNumber(symbol) > 0:
+                found.add(symbol)
+        except RuntimeError:
+            continue
+    return found

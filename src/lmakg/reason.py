@@ -102,57 +102,66 @@ def load_rules(files: Iterable[Path] | None = None, include_deactivated: bool = 
 
     from lmakg.vocab import LMA
 
-    rules: list[Rule] = []
-    seen: dict[str, Path] = {}
-    for path in files if files is not None else rule_files():
-        graph = Graph()
+    paths = list(files) if files is not None else rule_files()
+    graph = Graph()
+    origin: dict[Any, Path] = {}
+    for path in paths:
+        one = Graph()
         try:
-            graph.parse(path, format="turtle")
+            one.parse(path, format="turtle")
         except BadSyntax as exc:
             raise RuleError(f"{path}:{exc.lines + 1}: Turtle syntax error in rule file") from exc
-        for shape, rule_node in graph.subject_objects(SH_NS.rule):
-            iri = str(rule_node)
-            if not isinstance(rule_node, URIRef):
-                raise RuleError(f"{path}: a rule of shape {shape} is a blank node; give every rule an IRI "
-                                f"so its conclusions can name it")
-            if iri in seen:
-                raise RuleError(f"{path}: rule {iri} is also defined in {seen[iri]}")
-            seen[iri] = path
-            if (rule_node, RDF_NS.type, SH_NS.SPARQLRule) not in graph:
-                raise RuleError(f"{path}: rule {iri}: only sh:SPARQLRule is supported ({SPEC})")
-            construct = graph.value(rule_node, SH_NS.construct)
-            if construct is None:
-                raise RuleError(f"{path}: rule {iri}: missing sh:construct ({SPEC})")
+        for rule_node in one.objects(None, SH_NS.rule):
+            if rule_node in origin and origin[rule_node] != path:
+                raise RuleError(f"{path}: rule {rule_node} is also defined in {origin[rule_node]}")
+            origin[rule_node] = path
+        for s, _p, _o in one.triples((None, RDF_NS.type, SH_NS.SPARQLRule)):
+            origin.setdefault(s, path)
+        graph += one
 
-            def value(pred: Any, node: Any = rule_node) -> Any:
-                found = graph.value(node, pred)
-                return found.toPython() if isinstance(found, Literal) else (str(found) if found else None)
+    def value(pred: Any, node: Any) -> Any:
+        found = graph.value(node, pred)
+        return found.toPython() if isinstance(found, Literal) else (str(found) if found else None)
 
-            prefixes = dict(PREFIXES)
-            for holder in graph.objects(rule_node, SH_NS.prefixes):
-                for decl in graph.objects(holder, SH_NS.declare):
-                    prefixes[str(graph.value(decl, SH_NS.prefix))] = str(graph.value(decl, SH_NS.namespace))
-            section = graph.value(rule_node, LMA.inSection)
-            rule = Rule(
-                iri=iri,
-                label=str(graph.value(rule_node, RDFS_NS.label) or iri),
-                order=float(value(SH_NS.order) or 0),
-                construct=str(construct),
-                file=path,
-                target_class=value(SH_NS.targetClass, shape),
-                principle=value(LMA.encodesPrinciple),
-                section=str(section) if section else None,
-                confidence=float(value(URIRef(LMA_IRI + "confidence"))) if value(URIRef(LMA_IRI + "confidence"))
-                is not None else None,
-                mechanism=value(URIRef(LMA_IRI + "concernsMechanism")),
-                kind=value(URIRef(LMA_IRI + "ruleKind")),
-                deactivated=bool(value(SH_NS.deactivated)) or bool(value(SH_NS.deactivated, shape)),
-                prefixes=prefixes,
-            )
-            if rule.deactivated and not include_deactivated:
-                continue
-            compile_rule(rule)
-            rules.append(rule)
+    rules: list[Rule] = []
+    for shape, rule_node in sorted(graph.subject_objects(SH_NS.rule), key=lambda t: (str(t[1]), str(t[0]))):
+        path = origin.get(rule_node, paths[0] if paths else Path("rules"))
+        iri = str(rule_node)
+        if not isinstance(rule_node, URIRef):
+            raise RuleError(f"{path}: a rule of shape {shape} is a blank node; give every rule an IRI "
+                            f"so its conclusions can name it")
+        if any(r.iri == iri for r in rules):
+            raise RuleError(f"{path}: rule {iri} is attached to more than one shape")
+        if (rule_node, RDF_NS.type, SH_NS.SPARQLRule) not in graph:
+            raise RuleError(f"{path}: rule {iri}: only sh:SPARQLRule is supported ({SPEC})")
+        construct = graph.value(rule_node, SH_NS.construct)
+        if construct is None:
+            raise RuleError(f"{path}: rule {iri}: missing sh:construct ({SPEC})")
+        prefixes = dict(PREFIXES)
+        for holder in graph.objects(rule_node, SH_NS.prefixes):
+            for decl in graph.objects(holder, SH_NS.declare):
+                prefixes[str(graph.value(decl, SH_NS.prefix))] = str(graph.value(decl, SH_NS.namespace))
+        section = graph.value(rule_node, LMA.inSection)
+        confidence = value(URIRef(LMA_IRI + "confidence"), rule_node)
+        rule = Rule(
+            iri=iri,
+            label=str(graph.value(rule_node, RDFS_NS.label) or iri),
+            order=float(value(SH_NS.order, rule_node) or 0),
+            construct=str(construct),
+            file=path,
+            target_class=value(SH_NS.targetClass, shape),
+            principle=value(URIRef(LMA_IRI + "encodesPrinciple"), rule_node),
+            section=str(section) if section else None,
+            confidence=float(confidence) if confidence is not None else None,
+            mechanism=value(URIRef(LMA_IRI + "concernsMechanism"), rule_node),
+            kind=value(URIRef(LMA_IRI + "ruleKind"), rule_node),
+            deactivated=bool(value(SH_NS.deactivated, rule_node)) or bool(value(SH_NS.deactivated, shape)),
+            prefixes=prefixes,
+        )
+        if rule.deactivated and not include_deactivated:
+            continue
+        compile_rule(rule)
+        rules.append(rule)
     return sorted(rules, key=lambda r: (r.order, r.iri))
 
 
@@ -353,14 +362,14 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: _Instanti
                 if triple is not None and store.contains(*triple):
                     premises.append(triple)
             premise_nodes = sorted({store.term_text(statement(t)): statement(t) for t in premises}.items())
-            for conclusion in conclusions:
-                c_node = statement(conclusion)
-                d_node = store.iri(DERIVATION_NS + _digest(rule.iri, store.term_text(c_node),
-                                                           *(k for k, _ in premise_nodes)))
-                for q in [(d_node, rdf_type, derivation_cls), (d_node, used_rule, rule_node),
-                          (d_node, conclusion_p, c_node)] + [(d_node, premise_p, n) for _, n in premise_nodes]:
-                    quads.setdefault(tuple(store.term_text(t) for t in q), q)
-                count += 1
+            # One derivation per firing (rule + matched premises), concluding every inferred triple it made.
+            d_node = store.iri(DERIVATION_NS + _digest(rule.iri, *(k for k, _ in premise_nodes)))
+            new_quads = [(d_node, rdf_type, derivation_cls), (d_node, used_rule, rule_node)]
+            new_quads += [(d_node, premise_p, n) for _, n in premise_nodes]
+            new_quads += [(d_node, conclusion_p, statement(c)) for c in conclusions]
+            for q in new_quads:
+                quads.setdefault(tuple(store.term_text(t) for t in q), q)
+            count += 1
     store.add_triples(list(quads.values()), str(PROVENANCE_GRAPH))
     return count
 
@@ -368,3 +377,27 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: _Instanti
 def inferred_triples(store: KnowledgeStore) -> set[tuple[str, str, str]]:
     """The inferred graph as a set of N-Triples-like text tuples (for comparisons in tests)."""
     return {tuple(store.term_text(t) for t in triple) for triple in store.triples(str(INFERRED_GRAPH))}
+
+
+def materialize(store: KnowledgeStore, rules: list[Rule] | None = None,
+                progress: Callable[[str], None] | None = None) -> InferenceResult:
+    """Perceive structures (RDKit) and run the rules to a fixpoint: what `lmakg infer` does."""
+    from lmakg.perceive import perceive
+
+    say = progress or (lambda _m: None)
+    perceived = perceive(store)
+    say(f"perceived {perceived} element facts with RDKit")
+    return infer(store, rules, progress=progress)
+
+
+def rule_summary(rules: list[Rule]) -> list[dict[str, Any]]:
+    """Rules as plain dicts, for `lmakg rules`."""
+    from lmakg.vocab import local_name
+
+    return [{
+        "id": r.id, "label": r.label, "kind": r.kind, "order": r.order, "confidence": r.confidence,
+        "mechanism": local_name(r.mechanism) if r.mechanism else None,
+        "principle": local_name(r.principle) if r.principle else None,
+        "section": local_name(r.section).removeprefix("sec-").replace("-", ".") if r.section else None,
+        "file": r.file.name, "target": local_name(r.target_class) if r.target_class else None,
+    } for r in rules]

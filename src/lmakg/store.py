@@ -102,6 +102,13 @@ def _to_ox(value: Any) -> Any:
     """Turn a binding value (IRI string in <>, rdflib term, number or str) into a pyoxigraph term."""
     if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal)):
         return value
+    if isinstance(value, Term):
+        if value.kind == "uri":
+            return ox.NamedNode(value.value)
+        if value.kind == "bnode":
+            return ox.BlankNode(value.value)
+        return ox.Literal(value.value, datatype=ox.NamedNode(value.datatype) if value.datatype and
+                          not value.language else None, language=value.language)
     # rdflib terms without importing rdflib here
     kind = type(value).__name__
     if kind == "URIRef":
@@ -244,6 +251,11 @@ class KnowledgeStore:
         result = self._run(sparql, None, None)
         names = [v.value for v in result.variables]
         return names, [tuple(solution[n] for n in names) for solution in result]
+
+    @staticmethod
+    def to_store_term(value: Any) -> Any:
+        """A backend term from a :class:`Term`, an rdflib term, a number or an ``<IRI>`` string."""
+        return _to_ox(value)
 
     @staticmethod
     def iri(value: str) -> Any:

@@ -74,6 +74,7 @@ GRAPH = Namespace(GRAPH_IRI)
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 ASSERTED_GRAPH = GRAPH["asserted"]
 INFERRED_GRAPH = GRAPH["inferred"]
+RULES_GRAPH = GRAPH["rules"]
 
 PREFIXES: dict[str, str] = {
     "lma": LMA_IRI,
@@ -90,6 +91,8 @@ PREFIXES: dict[str, str] = {
     "prov": "http://www.w3.org/ns/prov#",
     "bibo": "http://purl.org/ontology/bibo/",
     "sh": "http://www.w3.org/ns/shacl#",
+    "lmr": "https://w3id.org/lmakg/rules/",
+    "lmf": "https://w3id.org/lmakg/function#",
 }
 
 
