@@ -267,6 +267,163 @@ def stats(
         render(result, _console())
 
 
+@app.command()
+def infer(
+    store: Annotated[str | None, typer.Option("--store", help="Re-run the rules on this persistent store "
+                                              "(its inferred, perceived and provenance graphs are replaced).")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Perceive structures (RDKit) and run the rule modules to a fixpoint; inferences go to their own graph."""
+    from lmakg.build import load_knowledge
+    from lmakg.reason import RuleError, materialize
+    from lmakg.store import StoreError, open_store
+
+    console = _console(stderr=True)
+    try:
+        if store:
+            knowledge = open_store(f"oxigraph:{store}")
+        else:
+            knowledge = open_store("oxigraph:")
+            load_knowledge(knowledge)
+        result = materialize(knowledge, progress=lambda m: console.print(f"[dim]{m}[/dim]"))
+        knowledge.flush()
+    except (RuleError, StoreError) as exc:
+        _fail(str(exc))
+    data = {"rules": result.rules, "added": result.added, "derivations": result.derivations,
+            "iterations": result.iterations, "seconds": round(result.seconds, 3),
+            "perRule": {k: v for k, v in sorted(result.per_rule.items()) if v}}
+    if json_out:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    typer.echo(f"{result.rules} rules, fixpoint after {result.iterations} iterations: {result.added} inferred "
+               f"triples, {result.derivations} derivations in {result.seconds:.2f} s"
+               + (f" (store {store})" if store else " (in memory; use --store DIR to keep them)"))
+
+
+@app.command("rules")
+def list_rules(json_out: JsonOption = False) -> None:
+    """List the rule modules' rules: id, kind, mechanism, principle, section, confidence."""
+    from lmakg.reason import RuleError, load_rules, rule_summary
+
+    try:
+        rows = rule_summary(load_rules())
+    except RuleError as exc:
+        _fail(str(exc))
+    if json_out:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False)
+    for col in ("id", "kind", "mechanism", "principle", "§", "conf.", "file"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["id"], r["kind"] or "", r["mechanism"] or "", r["principle"] or "", r["section"] or "",
+                      "" if r["confidence"] is None else f"{r['confidence']:.1f}", r["file"])
+    _console().print(table)
+
+
+@app.command()
+def why(
+    terms: Annotated[list[str], typer.Argument(help="NAME MECHANISM (e.g. 'Cs+' ElectrostaticShielding), or "
+                                               "SUBJECT PREDICATE OBJECT (names, prefixed names or IRIs).")],
+    json_out: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """Print the derivation tree of a prediction down to asserted facts, review sections and references."""
+    from lmakg.explain import explain, explain_mechanism, render
+    from lmakg.show import NameLookupError, resolve
+    from lmakg.store import Term
+    from lmakg.vocab import LMA_IRI
+
+    if len(terms) not in (2, 3):
+        _fail("give NAME MECHANISM or SUBJECT PREDICATE OBJECT")
+    knowledge = _open(store)
+    try:
+        subject = resolve(knowledge, terms[0])
+        if len(terms) == 2:
+            mechanism = _mechanism_iri(knowledge, terms[1])
+            tree = explain_mechanism(knowledge, subject, mechanism)
+        else:
+            predicate = terms[1] if ":" in terms[1] else "lma:" + terms[1]
+            predicate_iri = resolve(knowledge, predicate)
+            obj = resolve(knowledge, terms[2])
+            tree = explain(knowledge, Term("uri", subject), Term("uri", predicate_iri), Term("uri", obj))
+    except NameLookupError as exc:
+        hint = "; did you mean: " + ", ".join(label for label, _ in exc.candidates) if exc.candidates else ""
+        _fail(f"{exc}{hint}")
+    del LMA_IRI
+    if json_out:
+        typer.echo(json.dumps(tree, indent=2, ensure_ascii=False))
+    else:
+        render(tree, _console())
+
+
+def _mechanism_iri(knowledge: Any, name: str) -> str:
+    from lmakg.queries import run_engine_query
+    from lmakg.vocab import local_name
+
+    known = {local_name(r["mechanism"].value): r["mechanism"].value
+             for r in run_engine_query(knowledge, "mechanism-families")}
+    key = name.removeprefix("lma:")
+    if key not in known:
+        _fail(f"unknown mechanism {name!r}; known: {', '.join(sorted(known))}")
+    return known[key]
+
+
+@app.command()
+def hypotheses(
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the N best.")] = None,
+    mechanisms: Annotated[str | None, typer.Option("--mechanisms", help="Comma-separated mechanism or family ids "
+                                                   "every hypothesis must include.")] = None,
+    novel_only: Annotated[bool, typer.Option("--novel-only",
+                                             help="Only hypotheses not reported in the graph.")] = False,
+    json_out: JsonOption = False,
+    explain_out: Annotated[bool, typer.Option("--explain", help="Print each hypothesis's evidence tree.")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Rank candidate multifunctional designs, each with its explanation, trade-offs and score."""
+    from lmakg.hypotheses import generate, render
+
+    knowledge = _open(store)
+    wanted = None
+    if mechanisms:
+        wanted = [m.strip().removeprefix("lma:") for m in mechanisms.split(",") if m.strip()]
+        for m in wanted:
+            _mechanism_iri(knowledge, m)
+    found = generate(knowledge, top=top, mechanisms=wanted, novel_only=novel_only)
+    if json_out:
+        typer.echo(json.dumps([h.as_dict() for h in found], indent=2, ensure_ascii=False))
+        return
+    render(found, _console(), explain=explain_out)
+
+
+@app.command("validate-hypotheses")
+def validate_hypotheses(json_out: JsonOption = False) -> None:
+    """Leave-one-out over the review's own multifunctional designs: recall@10 and recall@50."""
+    from lmakg.evaluate import leave_one_out
+
+    console = _console(stderr=True)
+    report = leave_one_out(progress=lambda m: console.print(f"[dim]{m}[/dim]"))
+    if json_out:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False, title="leave-one-out over the review's multifunctional designs",
+                  title_justify="left")
+    for col in ("design", "species", "review families", "rank", "hypothesis", "its families"):
+        table.add_column(col)
+    for r in report["designs"]:
+        table.add_row(r["design"], ", ".join(r["species"]), ", ".join(r["families"]),
+                      str(r["rank"]) if r["rank"] else "not found", r["hypothesis"] or "",
+                      ", ".join(r["hypothesisFamilies"]))
+    out = _console()
+    out.print(table)
+    out.print(f"recall@10 = {report['recall@10']:.2f}   recall@50 = {report['recall@50']:.2f}   "
+              f"({report['evaluated']} designs)")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -51,7 +51,7 @@ def register_with_rdflib() -> None:
     """Register the functions with rdflib's SPARQL engine (used by pySHACL). Safe to call twice."""
     from rdflib import Literal, URIRef
     from rdflib.namespace import XSD
-    from rdflib.plugins.sparql.operators import register_custom_function, unregister_custom_function
+    from rdflib.plugins.sparql.operators import register_custom_function
     from rdflib.plugins.sparql.sparql import SPARQLError
 
     for name, fn in FUNCTIONS.items():
@@ -61,9 +61,4 @@ def register_with_rdflib() -> None:
             except (ValueError, TypeError) as exc:
                 raise SPARQLError(str(exc)) from exc
 
-        iri = URIRef(FUNCTION_NS + name)
-        try:
-            unregister_custom_function(iri)
-        except (KeyError, ValueError):
-            pass
-        register_custom_function(iri, call)
+        register_custom_function(URIRef(FUNCTION_NS + name), call, override=True)

@@ -62,3 +62,30 @@ def check_consistency(include_kg: bool = False, extra: tuple[Path, ...] = ()) ->
         world.close()
         return ConsistencyResult(not unsatisfiable, classes, individuals,
                                  "unsatisfiable classes" if unsatisfiable else "consistent", unsatisfiable)
+
+
+def multifamily_members_by_hermit(store: object) -> set[str]:
+    """IRIs HermiT classifies under lma:MultiFamilySpecies (defined: a species with two or more predicted
+    mechanism families), given the ontology, the curated graph and the store's inferred graph.
+
+    This is the OWL-side half of a differential check: the rule engine's own count of families per species
+    must give the same members.
+    """
+    import owlready2
+
+    from lmakg.vocab import INFERRED_GRAPH, LMA_IRI
+
+    inferred = store.dump("ntriples", graph=str(INFERRED_GRAPH))  # type: ignore[attr-defined]
+    with tempfile.TemporaryDirectory(prefix="lmakg-owl-") as tmp:
+        base = Path(tmp) / "base.nt"
+        to_ntriples(ontology_files(include_kg=True), base)
+        merged = Path(tmp) / "merged.nt"
+        merged.write_bytes(base.read_bytes() + b"\n" + inferred)
+        world = owlready2.World()
+        onto = world.get_ontology(merged.as_uri()).load(format="ntriples")
+        with onto:
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+        cls = world[LMA_IRI + "MultiFamilySpecies"]
+        members = {ind.iri for ind in cls.instances()} if cls is not None else set()
+        world.close()
+    return members

@@ -6,10 +6,11 @@ Why it is built this way (pySHACL's ``apply_rules`` is the model):
   ``sh:SPARQLRule`` nodes with ``sh:construct``, ``sh:order``, optional ``sh:deactivated`` and lmakg's
   metadata (label, ``lma:encodesPrinciple``, ``lma:inSection``, ``lma:confidence``...). The same files run
   unchanged in pySHACL, the independent executor the tests compare against.
-* A rule with ``sh:targetClass C`` fires for every SHACL instance of C (``rdf:type/rdfs:subClassOf*``),
-  with ``$this`` bound to it. The engine evaluates all focus nodes in one SELECT (same semantics, much
-  faster than one query per node), then instantiates the CONSTRUCT template itself so it knows, for each
-  conclusion, the premises that produced it.
+* lmakg's rules are graph-wide: each shape targets one node (``sh:targetNode lmr:whole-graph``) and its
+  rules do not use ``$this``, so every executor evaluates each rule once per pass (pySHACL would
+  otherwise run one query per focus node). A rule whose shape uses ``sh:targetClass C`` is also
+  supported: the engine evaluates all focus nodes in one SELECT (``rdf:type/rdfs:subClassOf* C``). The
+  engine instantiates the CONSTRUCT template itself, so it knows the premises behind each conclusion.
 * Rules run in ``sh:order`` (then by IRI), repeated until an iteration adds nothing, with a hard cap.
   Inferred triples go to their own named graph; each firing is a ``lma:Derivation`` (PROV-O) in the
   provenance graph, naming the rule, the premises and the conclusion. IRIs of derivations and statements

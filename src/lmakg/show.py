@@ -190,6 +190,7 @@ def describe(store: KnowledgeStore, iri: str) -> dict[str, Any]:
     _add_design_detail(store, iri, out)
     out["properties"] = _properties(store, iri)
     out["tradeoffs"] = _tradeoffs(store, iri)
+    out["predicted"] = _predictions(store, iri)
     refs = set(out.get("references", []))
     for group in ("mechanisms", "forms", "designs"):
         for item in out.get(group, []):
@@ -292,6 +293,21 @@ def _add_design_detail(store: KnowledgeStore, iri: str, out: dict[str, Any]) -> 
         out["references"] = sorted(references)
 
 
+def _predictions(store: KnowledgeStore, iri: str) -> dict[str, list[dict[str, Any]]]:
+    """Inferred facts about the node (mechanisms, products, exclusions, conflicts), each with its rules."""
+    keys = {"predictedMechanism": "mechanisms", "predictedProduct": "products", "predictedOutcome": "outcomes",
+            "predictedRegime": "regimes", "predictedSolvationStructure": "solvationStructures",
+            "ruledOut": "ruledOut", "hasConflict": "conflicts"}
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in run_engine_query(store, "predictions-of", node=f"<{iri}>"):
+        group = found.setdefault(keys[local_name(row["p"].value)], {})
+        item = group.setdefault(row["o"].value, {"id": local_name(row["o"].value), "rules": set()})
+        if "rule" in row:
+            item["rules"].add(local_name(row["rule"].value))
+    return {key: [{**v, "rules": sorted(v["rules"])} for _, v in sorted(group.items())]
+            for key, group in sorted(found.items())}
+
+
 def _tradeoffs(store: KnowledgeStore, iri: str) -> list[dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for row in run_engine_query(store, "tradeoffs", node=f"<{iri}>"):
@@ -371,5 +387,9 @@ def render(desc: dict[str, Any], console: Any) -> None:
         for t in desc["tradeoffs"]:
             via = f" (via {t['via']})" if t.get("via") else ""
             console.print(f"  {t['label']}{via}: {t['statement']} {src(t['source'])}")
+    if desc.get("predicted"):
+        console.print("[bold]Predicted by the rules[/bold] (lmakg why NAME MECHANISM explains each)")
+        for key, items in desc["predicted"].items():
+            console.print(f"  {key}: " + ", ".join(f"{i['id']} ({', '.join(i['rules'])})" for i in items))
     if desc.get("references"):
         console.print("references: " + " ".join(f"[{r}]" for r in desc["references"]))

@@ -200,6 +200,8 @@ class KnowledgeStore:
             return self._store.query(sparql, **kwargs)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
+        except RuntimeError as exc:  # e.g. a bound variable that the SELECT does not project
+            raise StoreError(f"query cannot run with bindings {sorted(bindings or {})}: {exc}") from exc
 
     def select(
         self, sparql: str, bindings: Mapping[str, Any] | None = None, graphs: list[str] | None = None
@@ -274,6 +276,21 @@ class KnowledgeStore:
     def contains(self, s: Any, p: Any, o: Any, graph: str | None = None) -> bool:
         g = ox.NamedNode(graph) if graph else None
         return next(iter(self._store.quads_for_pattern(s, p, o, g)), None) is not None
+
+    def remove_node(self, iri: str) -> int:
+        """Remove every quad about a node and, recursively, the blank nodes it owns; return quads removed.
+        (Used by leave-one-out evaluation to take one design out of the graph.)"""
+        todo = [ox.NamedNode(iri)]
+        removed = []
+        while todo:
+            node = todo.pop()
+            for quad in list(self._store.quads_for_pattern(node, None, None, None)):
+                removed.append(quad)
+                if isinstance(quad.object, ox.BlankNode):
+                    todo.append(quad.object)
+        for quad in removed:
+            self._store.remove(quad)
+        return len(removed)
 
     def add_triples(self, triples: list[tuple[Any, Any, Any]], graph: str) -> None:
         """Add triples (store terms) to a named graph in one transaction."""
