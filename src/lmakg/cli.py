@@ -412,16 +412,19 @@ def validate_hypotheses(json_out: JsonOption = False) -> None:
 
     table = Table(show_edge=False, title="leave-one-out over the review's multifunctional designs",
                   title_justify="left")
-    for col in ("design", "species", "review families", "rank", "hypothesis", "its families"):
+    for col in ("design", "species", "review families", "rank (novel)", "rank (all)", "hypothesis",
+                "its families"):
         table.add_column(col)
     for r in report["designs"]:
         table.add_row(r["design"], ", ".join(r["species"]), ", ".join(r["families"]),
-                      str(r["rank"]) if r["rank"] else "not found", r["hypothesis"] or "",
-                      ", ".join(r["hypothesisFamilies"]))
+                      f"{r['rank']} / {r['novelCandidates']}" if r["rank"] else "not found",
+                      f"{r['rankAmongAll']} / {r['candidates']}" if r["rankAmongAll"] else "not found",
+                      r["hypothesis"] or "", ", ".join(r["hypothesisFamilies"]))
     out = _console()
     out.print(table)
-    out.print(f"recall@10 = {report['recall@10']:.2f}   recall@50 = {report['recall@50']:.2f}   "
-              f"({report['evaluated']} designs)")
+    out.print(f"among novel hypotheses: recall@10 = {report['recall@10']:.2f}, recall@50 = {report['recall@50']:.2f}; "
+              f"among all: recall@10 = {report['recallAmongAll@10']:.2f}, recall@50 = "
+              f"{report['recallAmongAll@50']:.2f} ({report['evaluated']} designs)")
 
 
 def main() -> None:

@@ -1,0 +1,231 @@
+"""Reasoning benchmarks: the review graph, and synthetic scale-ups run by lmakg, owlrl and pySHACL.
+
+Usage::
+
+    python benchmarks/bench_reason.py                 # review-graph timings + scale-ups 10k, 100k, 1M
+    python benchmarks/bench_reason.py --sizes 10000   # a quick run
+    python benchmarks/bench_reason.py --budget 300    # seconds allowed per (tool, size) run
+
+Each measurement runs in a fresh subprocess (cold imports, its own peak memory, killed at the budget).
+Scale-ups copy the curated graph N times with every lmk: individual renamed per copy, so the same rules
+fire N times over; the ontology and rules are shared. Tools on the same data in the same run:
+
+* lmakg   - RDKit perception + the SHACL-AF rules to a fixpoint on pyoxigraph, with provenance;
+* owlrl   - rdflib + owlrl OWL 2 RL closure (the entailment part of the job, not lmakg's rules);
+* pyshacl - pySHACL applying the same rules/*.ttl, repeated to a fixpoint.
+
+Results are printed as a Markdown table and written to benchmarks/results/reasoning.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+def _child(code: str, budget: float) -> dict:
+    """Run Python code in a subprocess; it prints one JSON line. Returns it plus wall time and peak RSS."""
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=budget)
+    except subprocess.TimeoutExpired:
+        return {"status": f"> {budget:.0f} s (stopped)"}
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        return {"status": "error", "stderr": proc.stderr[-800:]}
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out.update({"status": "ok", "wall": wall})
+    return out
+
+
+SCALE_SETUP = textwrap.dedent("""
+    import json, re, resource, sys, time
+    from pathlib import Path
+    def peak():  # this process's peak resident memory in MiB (Linux reports KiB)
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from lmakg import resources
+    from lmakg.validate import knowledge_files
+    LMK = "https://w3id.org/lmakg/kg/"
+    def scaled_ntriples(copies):
+        from rdflib import Graph
+        ontology, kg = Graph(), Graph()
+        for p in knowledge_files():
+            (ontology if p.parent.name == "ontology" else kg).parse(p, format="turtle")
+        base = kg.serialize(format="nt")
+        # shared by all copies: what rules name by IRI (principles with thresholds, trade-offs, Li+, AlN)
+        keep = {"ref-", "sec-", "constant-", "review", "principle-", "tradeoff-", "perspective-", "Li-cation", "AlN"}
+        def rename(match, n):
+            local = match.group(1)
+            if any(local.startswith(k) for k in keep):
+                return match.group(0)
+            return f"<{LMK}{local}--c{n}>"
+        parts = [ontology.serialize(format="nt")]
+        pattern = re.compile(r"<" + re.escape(LMK) + r"([^>]+)>")
+        for n in range(copies):
+            text = pattern.sub(lambda m: rename(m, n), base)
+            parts.append(re.sub(r"_:(\\w+)", lambda m: f"_:c{n}x{m.group(1)}", text))
+        return "\\n".join(parts)
+""")
+
+
+def lmakg_code(copies: int) -> str:
+    return SCALE_SETUP + textwrap.dedent(f"""
+    from lmakg.store import open_store
+    from lmakg.reason import materialize
+    data = scaled_ntriples({copies}).encode()
+    store = open_store()
+    t0 = time.perf_counter()
+    store.bulk_load_ntriples(data, "https://w3id.org/lmakg/graph/asserted")
+    for p in resources.turtle_files("rules"):
+        store.load_file(p, "https://w3id.org/lmakg/graph/rules")
+    triples = store.count()
+    t1 = time.perf_counter()
+    result = materialize(store)
+    t2 = time.perf_counter()
+    print(json.dumps({{"triples": triples, "inferred": result.added,
+                      "load": t1 - t0, "reason": t2 - t1, "peakRssMiB": peak()}}))
+    """)
+
+
+def owlrl_code(copies: int) -> str:
+    return SCALE_SETUP + textwrap.dedent(f"""
+    import owlrl
+    from rdflib import Graph
+    data = scaled_ntriples({copies})
+    g = Graph()
+    t0 = time.perf_counter()
+    g.parse(data=data, format="nt")
+    triples = len(g)
+    t1 = time.perf_counter()
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(g)
+    t2 = time.perf_counter()
+    print(json.dumps({{"triples": triples, "inferred": len(g) - triples,
+                      "load": t1 - t0, "reason": t2 - t1, "peakRssMiB": peak()}}))
+    """)
+
+
+def pyshacl_code(copies: int) -> str:
+    return SCALE_SETUP + textwrap.dedent(f"""
+    from pyshacl import shacl_rules
+    from rdflib import Graph
+    from lmakg.functions import register_with_rdflib
+    register_with_rdflib()
+    from lmakg.perceive import perceive
+    from lmakg.store import open_store
+    data = scaled_ntriples({copies})
+    # the same RDKit-perceived facts lmakg's rules see, computed outside the timing
+    ox = open_store()
+    ox.bulk_load_ntriples(data.encode(), "https://w3id.org/lmakg/graph/asserted")
+    perceive(ox)
+    perceived = ox.dump("ntriples", graph="https://w3id.org/lmakg/graph/perceived").decode()
+    g = Graph()
+    t0 = time.perf_counter()
+    g.parse(data=data, format="nt")
+    g.parse(data=perceived, format="nt")
+    for p in resources.turtle_files("rules"):
+        g.parse(p, format="turtle")
+    shapes = Graph()
+    for p in resources.turtle_files("rules"):
+        shapes.parse(p, format="turtle")
+    triples = len(g)
+    t1 = time.perf_counter()
+    while True:
+        size = len(g)
+        shacl_rules(g, shacl_graph=shapes, advanced=True, iterate_rules=True, inplace=True)
+        if len(g) == size:
+            break
+    t2 = time.perf_counter()
+    print(json.dumps({{"triples": triples, "inferred": len(g) - triples,
+                      "load": t1 - t0, "reason": t2 - t1, "peakRssMiB": peak()}}))
+    """)
+
+
+def review_graph(repeats: int) -> list[dict]:
+    """Cold end-to-end timings of the CLI on the review graph (median of `repeats` runs)."""
+    rows = []
+    lmakg = str(Path(sys.executable).parent / "lmakg")
+    with tempfile.TemporaryDirectory() as tmp:
+        commands = {
+            "load + infer (Python API, warm)": None,
+            "lmakg build --store DIR (validate, load, infer, 4 artifacts)":
+                [lmakg, "build", "--store", f"{tmp}/store", "--out", f"{tmp}/out"],
+            "lmakg infer (in memory, cold process)": [lmakg, "infer"],
+            "lmakg hypotheses (cold process)": [lmakg, "hypotheses", "--top", "10"],
+            "lmakg hypotheses --store DIR (cold process)": [lmakg, "hypotheses", "--top", "10", "--store",
+                                                            f"{tmp}/store"],
+        }
+        for name, cmd in commands.items():
+            times = []
+            for _ in range(repeats):
+                if cmd is None:
+                    code = ("import time, json\nfrom lmakg.build import open_knowledge\nopen_knowledge(None)\n"
+                            "t=time.perf_counter()\nopen_knowledge(None)\n"
+                            "print(json.dumps({'t': time.perf_counter()-t}))")
+                    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+                    times.append(json.loads(out.stdout)["t"])
+                    continue
+                start = time.perf_counter()
+                subprocess.run(cmd, capture_output=True, text=True, check=True)
+                times.append(time.perf_counter() - start)
+            rows.append({"what": name, "median_s": statistics.median(times), "runs": repeats})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000",
+                        help="approximate total triples of each scale-up (comma-separated)")
+    parser.add_argument("--budget", type=float, default=300.0, help="seconds allowed per (tool, size) run")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per review-graph timing")
+    parser.add_argument("--tools", default="lmakg,owlrl,pyshacl")
+    args = parser.parse_args()
+
+    RESULTS.mkdir(exist_ok=True)
+    review = review_graph(args.repeats)
+    from lmakg.build import open_knowledge
+
+    store = open_knowledge(None, reason=False)
+    per_copy = store.count("https://w3id.org/lmakg/graph/asserted")
+    ontology = store.count("https://w3id.org/lmakg/graph/ontology")
+    scale = []
+    builders = {"lmakg": lmakg_code, "owlrl": owlrl_code, "pyshacl": pyshacl_code}
+    for size in (int(s) for s in args.sizes.split(",")):
+        copies = max(1, round((size - ontology) / per_copy))
+        for tool in args.tools.split(","):
+            print(f"{tool} at ~{size} triples ({copies} copies)...", file=sys.stderr, flush=True)
+            result = _child(builders[tool](copies), args.budget)
+            result.update({"tool": tool, "target": size, "copies": copies})
+            scale.append(result)
+            print(json.dumps(result)[:300], file=sys.stderr, flush=True)
+    (RESULTS / "reasoning.json").write_text(json.dumps({"review": review, "scale": scale}, indent=2))
+    lines = ["| review graph | median (s) |", "|---|---|"]
+    lines += [f"| {r['what']} | {r['median_s']:.2f} |" for r in review]
+    lines += ["", "| size (triples) | tool | load (s) | reason (s) | inferred triples | peak RSS (MiB) | vs lmakg |",
+              "|---|---|---|---|---|---|---|"]
+    for size in sorted({r["target"] for r in scale}):
+        rows = [r for r in scale if r["target"] == size]
+        ours = next((r for r in rows if r["tool"] == "lmakg" and r["status"] == "ok"), None)
+        for r in rows:
+            if r["status"] != "ok":
+                lines.append(f"| ~{size:,} | {r['tool']} | | {r['status']} | | | |")
+                continue
+            ratio = f"{r['reason'] / ours['reason']:.1f}x" if ours and r is not ours else ""
+            lines.append(f"| {r['triples']:,} | {r['tool']} | {r['load']:.1f} | {r['reason']:.1f} | "
+                         f"{r['inferred']:,} | {r['peakRssMiB']:.0f} | {ratio} |")
+    table = "\n".join(lines)
+    (RESULTS / "reasoning.md").write_text(table + "\n")
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
