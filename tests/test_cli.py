@@ -77,3 +77,19 @@ def test_build_with_store_then_query_it(runner, tmp_path):
 def test_store_that_does_not_exist(runner, tmp_path):
     result = runner.invoke(app, ["stats", "--store", str(tmp_path / "nothing")])
     assert result.exit_code == 1 and "does not exist" in result.output
+
+
+def test_infer_rules_and_persistent_infer(runner, tmp_path):
+    listing = runner.invoke(app, ["rules", "--json"])
+    assert listing.exit_code == 0
+    rules = json.loads(listing.output)
+    assert len(rules) >= 40 and all(r["section"] for r in rules)
+    result = runner.invoke(app, ["infer", "--json"])
+    assert result.exit_code == 0, result.output
+    first = json.loads(result.stdout)
+    assert first["added"] > 1000 and first["derivations"] > 500
+    store = tmp_path / "s"
+    assert runner.invoke(app, ["build", "--store", str(store), "--no-artifacts"]).exit_code == 0
+    again = runner.invoke(app, ["infer", "--store", str(store), "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["added"] == first["added"]

@@ -67,6 +67,7 @@ class Rule:
     select: str = ""
     template: list[tuple[Any, Any, Any]] = field(default_factory=list)
     premises: list[tuple[Any, Any, Any]] = field(default_factory=list)
+    premise_certain: list[bool] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -207,26 +208,40 @@ def compile_rule(rule: Rule) -> None:
                             f"BIND(IRI(...)) so re-running the rule adds nothing")
     rule.template = template
     premises: list[tuple[Any, Any, Any]] = []
+    certain: list[bool] = []
 
-    def walk(node: Any, positive: bool = True) -> None:
+    def walk(node: Any, sure: bool = True) -> None:
+        """Collect triple patterns in positive positions; ``sure`` is False under UNION or OPTIONAL, where a
+        fully bound pattern may still not hold (its existence is then checked when recording)."""
         name = getattr(node, "name", None)
         if name == "BGP":
-            if positive:
-                premises.extend(t for t in node.triples if not isinstance(t[1], RdfPath))
+            for t in node.triples:
+                if not isinstance(t[1], RdfPath):
+                    premises.append(t)
+                    certain.append(sure)
             return
-        if name in ("Minus",):
-            walk(node.p1, positive)
+        if name == "Minus":
+            walk(node.p1, sure)
             return
         if name == "Filter":
-            walk(node.p, positive)
+            walk(node.p, sure)
+            return
+        if name == "Union":
+            walk(node.p1, False)
+            walk(node.p2, False)
+            return
+        if name == "LeftJoin":
+            walk(node.p1, sure)
+            walk(node.p2, False)
             return
         for key in ("p", "p1", "p2"):
             child = getattr(node, key, None) if hasattr(node, "get") else None
             if child is not None and hasattr(child, "name"):
-                walk(child, positive)
+                walk(child, sure)
 
     walk(algebra.p)
-    rule.premises = [t for t in premises if any(isinstance(x, Variable) for x in t) or True]
+    rule.premises = premises
+    rule.premise_certain = certain
     template_text, where = _split_construct(text, rule)
     target = ""
     if rule.target_class:
@@ -328,7 +343,10 @@ def infer(
 
 def record_derivations(store: KnowledgeStore, rules: list[Rule], make: _Instantiator) -> int:
     """One pass over the closed graph: for every firing whose conclusion is inferred, record a
-    lma:Derivation with the rule, the conclusion and the premises that matched."""
+    lma:Derivation with the rule, the conclusion and the premises that matched.
+
+    Provenance is written rule by rule (bounded memory); statement nodes are cached by content.
+    """
     rdf_type = store.iri(RDF + "type")
     statement_cls = store.iri(RDF + "Statement")
     subj, pred, obj = store.iri(RDF + "subject"), store.iri(RDF + "predicate"), store.iri(RDF + "object")
@@ -337,41 +355,52 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: _Instanti
     conclusion_p = store.iri(LMA_IRI + "conclusion")
     premise_p = store.iri(LMA_IRI + "premise")
     inferred = str(INFERRED_GRAPH)
-    quads: dict[tuple[str, str, str], tuple[Any, Any, Any]] = {}
+    provenance = str(PROVENANCE_GRAPH)
+    text_of: dict[Any, str] = {}
+    statements: dict[tuple[Any, Any, Any], tuple[Any, str]] = {}
     count = 0
 
-    def statement(triple: tuple[Any, Any, Any]) -> Any:
-        text = " ".join(store.term_text(t) for t in triple)
-        node = store.iri(STATEMENT_NS + _digest(text))
-        for q in ((node, rdf_type, statement_cls), (node, subj, triple[0]), (node, pred, triple[1]),
-                  (node, obj, triple[2])):
-            quads.setdefault(tuple(store.term_text(t) for t in q), q)
-        return node
+    def text(term: Any) -> str:
+        found = text_of.get(term)
+        if found is None:
+            found = text_of[term] = store.term_text(term)
+        return found
+
+    def statement(triple: tuple[Any, Any, Any], sink: list[tuple[Any, Any, Any]]) -> tuple[Any, str]:
+        found = statements.get(triple)
+        if found is None:
+            key = _digest(" ".join(text(t) for t in triple))
+            node = store.iri(STATEMENT_NS + key)
+            sink.extend(((node, rdf_type, statement_cls), (node, subj, triple[0]), (node, pred, triple[1]),
+                         (node, obj, triple[2])))
+            found = statements[triple] = (node, key)
+        return found
 
     for rule in rules:
         names, rows = store.solutions(rule.select)
         rule_node = store.iri(rule.iri)
+        sink: list[tuple[Any, Any, Any]] = []
         for values in rows:
             row = dict(zip(names, values, strict=True))
             conclusions = [t for t in (make.triple(p, row) for p in rule.template)
                            if t is not None and store.contains(*t, graph=inferred)]
             if not conclusions:
                 continue
-            premises = []
-            for pattern in rule.premises:
+            premise_nodes: dict[str, Any] = {}
+            for pattern, sure in zip(rule.premises, rule.premise_certain, strict=True):
                 triple = make.triple(pattern, row)
-                if triple is not None and store.contains(*triple):
-                    premises.append(triple)
-            premise_nodes = sorted({store.term_text(statement(t)): statement(t) for t in premises}.items())
-            # One derivation per firing (rule + matched premises), concluding every inferred triple it made.
-            d_node = store.iri(DERIVATION_NS + _digest(rule.iri, *(k for k, _ in premise_nodes)))
-            new_quads = [(d_node, rdf_type, derivation_cls), (d_node, used_rule, rule_node)]
-            new_quads += [(d_node, premise_p, n) for _, n in premise_nodes]
-            new_quads += [(d_node, conclusion_p, statement(c)) for c in conclusions]
-            for q in new_quads:
-                quads.setdefault(tuple(store.term_text(t) for t in q), q)
+                if triple is None or (not sure and not store.contains(*triple)):
+                    continue
+                node, key = statement(triple, sink)
+                premise_nodes[key] = node
+            keys = sorted(premise_nodes)
+            d_node = store.iri(DERIVATION_NS + _digest(rule.iri, *keys))
+            sink.extend(((d_node, rdf_type, derivation_cls), (d_node, used_rule, rule_node)))
+            sink.extend((d_node, premise_p, premise_nodes[k]) for k in keys)
+            sink.extend((d_node, conclusion_p, statement(c, sink)[0]) for c in conclusions)
             count += 1
-    store.add_triples(list(quads.values()), str(PROVENANCE_GRAPH))
+        if sink:
+            store.add_triples(sink, provenance)
     return count
 
 
