@@ -334,7 +334,6 @@ def why(
     from lmakg.explain import explain, explain_mechanism, render
     from lmakg.show import NameLookupError, resolve
     from lmakg.store import Term
-    from lmakg.vocab import LMA_IRI
 
     if len(terms) not in (2, 3):
         _fail("give NAME MECHANISM or SUBJECT PREDICATE OBJECT")
@@ -352,7 +351,6 @@ def why(
     except NameLookupError as exc:
         hint = "; did you mean: " + ", ".join(label for label, _ in exc.candidates) if exc.candidates else ""
         _fail(f"{exc}{hint}")
-    del LMA_IRI
     if json_out:
         typer.echo(json.dumps(tree, indent=2, ensure_ascii=False))
     else:

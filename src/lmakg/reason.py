@@ -190,7 +190,7 @@ def compile_rule(rule: Rule) -> None:
     """Check a rule parses, and derive the SELECT it runs, its template and its premise patterns."""
     from rdflib.paths import Path as RdfPath
     from rdflib.plugins.sparql import prepareQuery
-    from rdflib.term import BNode, Variable
+    from rdflib.term import BNode
 
     text = rule.construct.replace("$this", "?this")
     header = _prefix_header(rule.prefixes)
@@ -242,7 +242,7 @@ def compile_rule(rule: Rule) -> None:
     walk(algebra.p)
     rule.premises = premises
     rule.premise_certain = certain
-    template_text, where = _split_construct(text, rule)
+    _template_text, where = _split_construct(text, rule)
     target = ""
     if rule.target_class:
         target = f"?this <{RDF}type>/<{RDFS}subClassOf>* <{rule.target_class}> .\n"
@@ -251,7 +251,6 @@ def compile_rule(rule: Rule) -> None:
         raise RuleError(f"{rule.file}: rule {rule.iri}: missing WHERE clause")
     # Keep the query's own modifiers; project every variable the template or premises need.
     rule.select = header + "SELECT * " + where[:brace + 1] + "\n" + target + where[brace + 1:]
-    del template_text
 
 
 # ----------------------------------------------------------------------------------------------------

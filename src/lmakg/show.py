@@ -121,19 +121,13 @@ def _properties(store: KnowledgeStore, iri: str) -> list[dict[str, Any]]:
                                      _format_number(c), c["symbol"].value if "symbol" in c else "") if x)
                 + f" ({c['kindLabel'].value})"
                 for c in run_engine_query(store, "conditions", q=row["q"]) if "kindLabel" in c
-            ] if row["q"].kind == "uri" else _bnode_conditions(store, row)
+            ]
             if conditions:
                 prop["measuredAt"] = conditions
             grouped[qid] = prop
             order.append(qid)
         _merge_source(grouped[qid]["source"], row)
     return [grouped[q] for q in order]
-
-
-def _bnode_conditions(store: KnowledgeStore, row: dict[str, Term]) -> list[str]:
-    # Blank nodes cannot be passed back as bindings across queries; conditions are fetched through the
-    # holder and the quantity's kind/value, which identify the quantity in practice.
-    return []
 
 
 def _format_number(row: dict[str, Term]) -> str:
@@ -372,6 +366,8 @@ def render(desc: dict[str, Any], console: Any) -> None:
             table.add_column(col)
         for prop in desc["properties"]:
             value = prop["value"] if prop["value"] is not None else "–".join(str(x) for x in prop.get("range", []))
+            if prop.get("derived") and isinstance(value, float):
+                value = f"{value:.4g}"
             value = f"{prop.get('qualifier', '')} {value}".strip()
             cond = "; ".join(x for x in (prop.get("of"), prop.get("conditions"), prop.get("method"),
                                          ", ".join(prop.get("measuredAt", []))) if x)
