@@ -88,6 +88,24 @@ class Hypothesis:
     def mechanisms(self) -> list[str]:
         return sorted({m for f in self.families.values() for m in f["mechanisms"]})
 
+    def per_mechanism(self) -> list[dict[str, Any]]:
+        """The explanation regrouped by mechanism: rules, principles, sections, designs, references."""
+        out = []
+        for fam, info in sorted(self.families.items()):
+            for mechanism in info["mechanisms"]:
+                items = [e for e in info["evidence"] if e.mechanism == mechanism]
+                out.append({
+                    "mechanism": mechanism, "family": fam,
+                    "rules": sorted({e.rule for e in items if e.rule}),
+                    "principles": sorted({e.principle for e in items if e.principle}),
+                    "sections": sorted({e.section for e in items if e.section}),
+                    "supportingDesigns": sorted({d for e in items for d in e.designs}),
+                    "references": sorted({r for e in items for r in e.references}),
+                    "reportedByReview": any(e.kind == "review" for e in items),
+                    "evidenceCount": len(items),
+                })
+        return out
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id, "kind": self.kind, "label": self.label, "score": round(self.score, 3),
@@ -98,6 +116,7 @@ class Hypothesis:
                  "evidence": [e.as_dict() for e in info["evidence"]]}
                 for fam, info in sorted(self.families.items())
             ],
+            "perMechanism": self.per_mechanism(),
             "tradeoffs": self.tradeoffs, "excluded": self.excluded,
         }
         if self.pattern:
