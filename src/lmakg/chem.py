@@ -89,3 +89,21 @@ def elements_of_composition(composition: str) -> set[str]:
         except RuntimeError:
             continue
     return found
+
+
+def matches(smiles: str, smarts_patterns: dict[str, str]) -> set[str]:
+    """Keys of the SMARTS patterns that match a structure (repeat units with [*] included)."""
+    chem = _rdkit()
+    mol = parse_smiles(smiles)
+    found = set()
+    for key, smarts in smarts_patterns.items():
+        pattern = _pattern(smarts)
+        if pattern is not None and mol.HasSubstructMatch(pattern):
+            found.add(key)
+    del chem
+    return found
+
+
+@lru_cache(maxsize=512)
+def _pattern(smarts: str) -> Any:
+    return _rdkit().MolFromSmarts(smarts)

@@ -5,8 +5,9 @@ in FEC's SMILES") are different kinds of evidence. Perceived triples go to the `
 with a lma:Derivation whose agent is RDKit (name and version) and whose premise is the SMILES or
 composition it was read from, so `lmakg why` can show where a fact came from.
 
-Today this perceives the elements a species contains (lma:containsElement), which the displacement-alloy
-and element-product rules need; only elements declared in the ontology are asserted.
+It perceives the elements a species contains (lma:containsElement; only elements declared in the ontology)
+and the structural features of ontology/features.ttl (lma:hasFunctionalGroup, by SMARTS), for every SMILES
+and polymer repeat unit.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ AGENT_IRI = "https://w3id.org/lmakg/agent/rdkit"
 
 
 def perceive(store: KnowledgeStore) -> int:
-    """Assert lma:containsElement for every species with a SMILES or composition; return triples added."""
+    """Assert elements and features for every species with a structure; return triples added."""
     from lmakg.reason import DERIVATION_NS, PROVENANCE_GRAPH, STATEMENT_NS
 
     store.clear_graph(str(PERCEIVED_GRAPH))
     declared = {row["element"].value for row in run_engine_query(store, "declared-elements")}
+    patterns = {row["group"].value: row["smarts"].value for row in run_engine_query(store, "feature-patterns")}
+    has_group = store.iri(LMA_IRI + "hasFunctionalGroup")
     rdf = PREFIXES["rdf"]
     contains = store.iri(LMA_IRI + "containsElement")
     agent = store.iri(AGENT_IRI)
@@ -42,19 +45,19 @@ def perceive(store: KnowledgeStore) -> int:
     for row in run_engine_query(store, "structures"):
         species = row["species"]
         text = row["text"].value
+        kind = row["kind"].value
         try:
-            symbols = (chem.elements_of_smiles(text) if row["kind"].value == "smiles"
-                       else chem.elements_of_composition(text))
+            symbols = chem.elements_of_smiles(text) if kind != "composition" else chem.elements_of_composition(text)
+            features = chem.matches(text, patterns) if kind != "composition" else set()
         except chem.ChemistryError:
             continue  # validation reports unparsable SMILES; perception just skips them
-        source_pred = store.iri(LMA_IRI + ("smiles" if row["kind"].value == "smiles" else "composition"))
+        source_pred = store.iri(LMA_IRI + {"smiles": "smiles", "repeat": "repeatUnitSmiles"}.get(kind, "composition"))
         subject = store.iri(species.value)
         premise = _statement(store, (subject, source_pred, store.literal(text)), provenance, STATEMENT_NS)
-        for symbol in sorted(symbols):
-            element = LMA_IRI + symbol
-            if element not in declared:
-                continue
-            triple = (subject, contains, store.iri(element))
+        found = [(contains, LMA_IRI + s) for s in sorted(symbols) if LMA_IRI + s in declared]
+        found += [(has_group, g) for g in sorted(features)]
+        for predicate, value in found:
+            triple = (subject, predicate, store.iri(value))
             facts.append(triple)
             conclusion = _statement(store, triple, provenance, STATEMENT_NS)
             node = store.iri(DERIVATION_NS + hashlib.sha1(f"rdkit|{conclusion}|{premise}".encode()).hexdigest()[:20])
