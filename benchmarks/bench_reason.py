@@ -205,7 +205,7 @@ def main() -> None:
     review = [] if args.skip_review else review_graph(args.repeats)
     # Triples shared by all copies (ontology, references, principles ...) and added by each copy, measured.
     namespace: dict = {}
-    exec(SCALE_SETUP, namespace)  # noqa: S102 - our own generator code, shared with the child processes
+    exec(SCALE_SETUP, namespace)  # our own generator code, shared with the child processes
     one = len(set(namespace["scaled_ntriples"](1).splitlines()))
     two = len(set(namespace["scaled_ntriples"](2).splitlines()))
     per_copy, shared = two - one, 2 * one - two
