@@ -107,3 +107,13 @@ def matches(smiles: str, smarts_patterns: dict[str, str]) -> set[str]:
 @lru_cache(maxsize=512)
 def _pattern(smarts: str) -> Any:
     return _rdkit().MolFromSmarts(smarts)
+
+
+def mass_fraction(smiles: str, symbol: str) -> float:
+    """Mass fraction of an element in a structure, implicit hydrogens included (e.g. F in -(CF2)n-)."""
+    chem = _rdkit()
+    mol = chem.AddHs(parse_smiles(smiles))
+    table = chem.GetPeriodicTable()
+    total = sum(table.GetAtomicWeight(a.GetAtomicNum()) for a in mol.GetAtoms() if a.GetAtomicNum() > 0)
+    part = sum(table.GetAtomicWeight(a.GetAtomicNum()) for a in mol.GetAtoms() if a.GetSymbol() == symbol)
+    return part / total if total else 0.0

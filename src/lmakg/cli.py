@@ -425,6 +425,65 @@ def validate_hypotheses(json_out: JsonOption = False) -> None:
               f"{report['recallAmongAll@50']:.2f} ({report['evaluated']} designs)")
 
 
+@app.command()
+def predict(
+    smiles: Annotated[str, typer.Option("--smiles", help="The structure; a salt as dot-separated ions.")],
+    name: Annotated[str | None, typer.Option("--name", help="A name for the output.")] = None,
+    role: Annotated[str, typer.Option("--role", help="additive, solvent, cosolvent, salt, diluent, coating, "
+                                      "separator, collector, interphase, weakly-solvating-solvent, "
+                                      "non-solvating-cosolvent")] = "additive",
+    concentration: Annotated[str | None, typer.Option("--concentration", help="e.g. 0.05M")] = None,
+    electrolyte: Annotated[str | None, typer.Option("--electrolyte", help="base electrolyte, e.g. "
+                                                    "'1 M LiPF6 in EC/DEC' (names from the graph)")] = None,
+    lumo: Annotated[str | None, typer.Option("--lumo", help="LUMO, e.g. '-0.9 eV'")] = None,
+    homo: Annotated[str | None, typer.Option("--homo", help="HOMO, e.g. '-7.5 eV'")] = None,
+    binding_energy: Annotated[str | None, typer.Option("--binding-energy", help="Li+-solvent binding, kJ/mol")] = None,
+    modulus: Annotated[str | None, typer.Option("--modulus", help="Young's modulus, GPa")] = None,
+    standard_potential: Annotated[str | None, typer.Option("--standard-potential", help="E0 vs SHE, V")] = None,
+    thermal_conductivity: Annotated[str | None, typer.Option("--thermal-conductivity", help="W/mK")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Predict mechanisms, SEI products and conflicts for a molecule or salt, with explanations."""
+    from lmakg.predict import Candidate, PredictionInputError, parse_concentration, parse_property
+    from lmakg.predict import predict as run_predict
+
+    try:
+        candidate = Candidate(smiles=smiles, name=name, role=role, concentration=parse_concentration(concentration),
+                              electrolyte=electrolyte)
+        for option, value in (("lumo", lumo), ("homo", homo), ("binding-energy", binding_energy),
+                              ("modulus", modulus), ("standard-potential", standard_potential),
+                              ("thermal-conductivity", thermal_conductivity)):
+            if value is not None:
+                kind, number, unit = parse_property(option, value)
+                candidate.properties[kind] = number
+                candidate.units[kind] = unit
+        result = run_predict(candidate)
+    except PredictionInputError as exc:
+        _fail(str(exc))
+    if json_out:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    out = _console()
+    out.print(f"[bold]{name or smiles}[/bold]  {result['inchiKey']}  charge {result['formalCharge']}")
+    out.print(f"  elements: {', '.join(result['elements'])}; features: {', '.join(result['features']) or '-'}; "
+              f"F mass fraction {result['fMassFraction']:.2f}")
+    for m in result["mechanisms"]:
+        designs = ", ".join(d["design"] for d in m["supportingDesigns"]) or "-"
+        out.print(f"  [green]{m['id']}[/green] ({m['of']}) by {', '.join(m['rules'])}; review designs: {designs}")
+    for r in result["ruledOut"]:
+        out.print(f"  [red]ruled out[/red] {r['mechanism']} for {r['species']}")
+    if result["forms"]:
+        out.print(f"  forms: {', '.join(result['forms'])}")
+    for d in result["derived"]:
+        out.print(f"  derived {d['kind']} = {d['value']:.4g} {d['unit']} ({d['rule']})")
+    if result["conflicts"]:
+        out.print(f"  trade-offs: {', '.join(result['conflicts'])}")
+    for h in result["hypotheses"]:
+        out.print(f"  hypothesis {h['id']}: {' + '.join(h['families'])} (score {h['score']})")
+    for note in result["notAssessed"]:
+        out.print(f"  [dim]{note}[/dim]")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
