@@ -84,6 +84,7 @@ class InferenceResult:
     seconds: float
     rules: int
     per_rule: dict[str, int] = field(default_factory=dict)
+    seconds_per_rule: dict[str, float] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -311,10 +312,12 @@ def infer(
     make = _Instantiator(store)
     added_total = 0
     per_rule: dict[str, int] = {r.id: 0 for r in rules}
+    timing: dict[str, float] = {r.id: 0.0 for r in rules}
     iterations = 0
     for iterations in range(1, max_iterations + 1):
         added = 0
         for rule in rules:
+            began = time.perf_counter()
             names, rows = store.solutions(rule.select)
             new: dict[tuple[str, str, str], tuple[Any, Any, Any]] = {}
             for values in rows:
@@ -330,14 +333,18 @@ def infer(
                 store.add_triples(list(new.values()), str(INFERRED_GRAPH))
                 added += len(new)
                 per_rule[rule.id] += len(new)
+            timing[rule.id] += time.perf_counter() - began
         added_total += added
         say(f"iteration {iterations}: {added} new triples")
         if added == 0:
             break
     else:
         raise RuleError(f"no fixpoint after {max_iterations} iterations; a rule keeps minting new nodes")
+    began = time.perf_counter()
     derivations = record_derivations(store, rules, make) if record_provenance else 0
-    return InferenceResult(added_total, derivations, iterations, time.perf_counter() - start, len(rules), per_rule)
+    timing["(provenance)"] = time.perf_counter() - began
+    return InferenceResult(added_total, derivations, iterations, time.perf_counter() - start, len(rules), per_rule,
+                           timing)
 
 
 def record_derivations(store: KnowledgeStore, rules: list[Rule], make: _Instantiator) -> int:
