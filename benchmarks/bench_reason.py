@@ -211,7 +211,7 @@ def main() -> None:
     per_copy, shared = two - one, 2 * one - two
     scale = []
     builders = {"lmakg": lmakg_code, "owlrl": owlrl_code, "pyshacl": pyshacl_code}
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in (int(s) for s in args.sizes.split(",") if s.strip()):
         copies = max(1, round((size - shared) / per_copy))
         for tool in args.tools.split(","):
             print(f"{tool} at ~{size} triples ({copies} copies)...", file=sys.stderr, flush=True)
