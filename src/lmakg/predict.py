@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lmakg import chem
-from lmakg.vocab import LMA_IRI, LMK_IRI, local_name
+from lmakg.vocab import LMK_IRI, local_name
 
 USER_NS = LMK_IRI + "user/"
 ROLES = {
@@ -261,4 +261,4 @@ def _supporting_designs(store: Any, mechanism: str, rules: list[str]) -> list[di
     return [{"design": d, "references": sorted(r)} for d, r in sorted(found.items())]
 
 
-__all__ = ["LMA_IRI", "Candidate", "PredictionInputError", "parse_concentration", "parse_property", "predict"]
+__all__ = ["Candidate", "PredictionInputError", "parse_concentration", "parse_property", "predict"]

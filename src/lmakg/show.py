@@ -68,7 +68,7 @@ def resolve(store: KnowledgeStore, name: str) -> str:
     raise NameLookupError(f"no node is called {name!r}", candidates[:8])
 
 
-def _source(row: dict[str, Term], refs: dict[str, set[int]] | None = None) -> dict[str, Any]:
+def _source(row: dict[str, Term]) -> dict[str, Any]:
     source: dict[str, Any] = {}
     if "sectionNumber" in row:
         source["section"] = row["sectionNumber"].value
