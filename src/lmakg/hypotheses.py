@@ -132,6 +132,7 @@ class _Context:
         self.labels: dict[str, str] = {}
         for row in run_engine_query(store, "mechanism-families"):
             self.family_of[row["mechanism"].value] = local_name(row["family"].value)
+        self.family_by_mechanism = {local_name(m): f for m, f in self.family_of.items()}
         self.rules: dict[str, dict[str, Any]] = {}
         for row in run_engine_query(store, "rule-metadata"):
             self.rules[row["rule"].value] = {
@@ -150,6 +151,7 @@ class _Context:
                 info["section"] = row["sectionNumber"].value
             info["label"] = row["label"].value if "label" in row else local_name(row["design"].value)
             info["multifunctional"] = "multifunctional" in row and row["multifunctional"].value == "true"
+        self.refs_by_design = {local_name(d): info["refs"] for d, info in self.design_info.items()}
         self.cards: dict[str, dict[str, Any]] = {}
         for row in run_engine_query(store, "species-cards"):
             card = self.cards.setdefault(row["species"].value, {"id": local_name(row["species"].value)})
@@ -198,16 +200,10 @@ class _Context:
             self.fluorides[row["metal"].value].append(row["species"].value)
 
     def _refs(self, design_local: str) -> set[int]:
-        for iri, info in self.design_info.items():
-            if local_name(iri) == design_local:
-                return info["refs"]
-        return set()
+        return self.refs_by_design.get(design_local, set())
 
     def family(self, mechanism_local: str) -> str | None:
-        for iri, fam in self.family_of.items():
-            if local_name(iri) == mechanism_local:
-                return fam
-        return None
+        return self.family_by_mechanism.get(mechanism_local)
 
     def component_card(self, species: str, role: str | None = None) -> dict[str, Any]:
         card = dict(self.cards.get(species, {"id": local_name(species)}))
