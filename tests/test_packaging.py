@@ -59,3 +59,14 @@ def test_wheel_in_fresh_venv(tmp_path):
                            cwd=elsewhere, env=clean_env)
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["smiles"] == "O=C1OCC(F)O1"
+    # the workbench's pages and bundled scripts (no CDN) ship in the wheel and are served from it
+    pages = subprocess.run(
+        [str(python), "-c", "from lmakg.workbench import route\n"
+         "for path in ('/', '/hypotheses', '/static/common.js', '/static/vendor/vis-network.min.js'):\n"
+         "    status, headers, body = route('GET', path, {}, None)\n"
+         "    print(path, status, len(body))"],
+        capture_output=True, text=True, cwd=elsewhere, env=clean_env)
+    assert pages.returncode == 0, pages.stderr
+    served = {line.split()[0]: (int(line.split()[1]), int(line.split()[2])) for line in pages.stdout.splitlines()}
+    assert all(status == 200 and size > 0 for status, size in served.values()), served
+    assert served["/static/vendor/vis-network.min.js"][1] > 100_000

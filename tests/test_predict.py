@@ -19,16 +19,30 @@ import json
 import pytest
 
 from lmakg.cli import app
-from lmakg.predict import Candidate, PredictionInputError, parse_concentration, parse_property, predict
+from lmakg.predict import Candidate, PredictionInputError, Predictor, parse_concentration, parse_property
 
 
 @pytest.fixture(scope="module")
-def rb():
+def predictor():
+    return Predictor()
+
+
+@pytest.fixture(scope="module")
+def predict(predictor):
+    def run(candidate: Candidate) -> dict:
+        result = predictor.predict(candidate)
+        assert "error" not in result, result.get("error")
+        return result
+    return run
+
+
+@pytest.fixture(scope="module")
+def rb(predict):
     return predict(Candidate("[Rb+].F[P-](F)(F)(F)(F)F", name="RbPF6", concentration=0.05))
 
 
 @pytest.fixture(scope="module")
-def k():
+def k(predict):
     return predict(Candidate("[K+].F[P-](F)(F)(F)(F)F", name="KPF6", concentration=0.05))
 
 
@@ -43,17 +57,17 @@ def test_rubidium_at_0_05_m_shields(rb):
 def test_potassium_at_0_05_m_is_ruled_out(k):
     assert not [m for m in k["mechanisms"] if m["id"] == "ElectrostaticShielding"]
     assert {"species": "K-cation", "mechanism": "ElectrostaticShielding"} in k["ruledOut"]
-    assert [d["value"] for d in k["derived"]] == [pytest.approx(-3.0080, abs=5e-4)]
+    assert [d["value"] for d in k["derived"] if d["kind"] == "ReductionPotential"] == [pytest.approx(-3.0080, abs=5e-4)]
     assert "tradeoff-cation-co-deposition" in k["conflicts"]
 
 
-def test_indium_fluoride_coating():
+def test_indium_fluoride_coating(predict):
     result = predict(Candidate("F[In](F)F", name="InF3", role="coating"))
     assert {"Li13In3", "LiF"} <= set(result["forms"])
     assert "ReactiveSEIFormation" in {m["id"] for m in result["mechanisms"]}
 
 
-def test_fluorinated_phosphate_additive():
+def test_fluorinated_phosphate_additive(predict):
     result = predict(Candidate("FC(F)(F)COP(=O)(OCC(F)(F)F)OCC(F)(F)F", name="TFEP", role="additive",
                                electrolyte="1 M LiPF6 in EC/DEC"))
     assert {"PhosphorusSEISpecies", "LiF"} <= set(result["forms"])
@@ -61,7 +75,7 @@ def test_fluorinated_phosphate_additive():
     assert any("no LUMO known" in note for note in result["notAssessed"])
 
 
-def test_supplied_lumo_enables_the_lumo_rule():
+def test_supplied_lumo_enables_the_lumo_rule(predict):
     # A made-up additive with a LUMO below FEC's -0.87 eV in FEC's own electrolyte: the LUMO-ordering rule
     # (4.1 [115]) now applies to it, and no longer says LUMO was not assessed.
     result = predict(Candidate("O=C1OC(F)C(F)O1", name="DFEC-test", role="additive",
@@ -107,3 +121,107 @@ def test_parsers():
     assert parse_property("lumo", "-0.9 eV") == ("LUMOEnergy", -0.9, "EV")
     with pytest.raises(PredictionInputError):
         parse_concentration("0M")
+
+
+# --- the warm predictor: incremental reasoning in a scratch pad must give what a full run gives ----------
+
+CASES = [
+    Candidate("[Rb+].F[P-](F)(F)(F)(F)F", name="RbPF6", concentration=0.05),
+    Candidate("[K+].F[P-](F)(F)(F)(F)F", name="KPF6", concentration=0.05),
+    Candidate("F[In](F)F", name="InF3", role="coating"),
+    Candidate("FC(F)(F)COP(=O)(OCC(F)(F)F)OCC(F)(F)F", name="TFEP", electrolyte="1 M LiPF6 in EC/DEC"),
+    Candidate("O=C1OC(F)C(F)O1", name="DFEC-test", electrolyte="1 M LiPF6 in EC/DEC",
+              properties={"LUMOEnergy": -1.2}, units={"LUMOEnergy": "EV"}),
+    Candidate("COCCOCCOC", name="diglyme", role="solvent"),
+]
+
+
+def _essence(result: dict) -> dict:
+    """What a prediction claims, without IRIs that depend on the batch position."""
+    def strip(name: str) -> str:
+        return name.split("-", 1)[1] if name.startswith("c") and name[1:2].isdigit() else name
+
+    return {
+        "mechanisms": sorted((m["id"], strip(m["of"]), tuple(m["rules"]),
+                              tuple(d["design"] for d in m["supportingDesigns"])) for m in result["mechanisms"]),
+        "forms": result["forms"], "conflicts": result["conflicts"], "features": result["features"],
+        "ruledOut": sorted((strip(r["species"]), r["mechanism"]) for r in result["ruledOut"]),
+        "derived": sorted((d["kind"], strip(d["of"]), round(d["value"], 6), d["rule"]) for d in result["derived"]),
+        "hypotheses": sorted(tuple(h["families"]) for h in result["hypotheses"]),
+    }
+
+
+def _full_run(candidate: Candidate) -> dict:
+    """The reference: the candidate loaded with the review, everything perceived and reasoned from scratch."""
+    from lmakg.build import open_knowledge
+    from lmakg.hypotheses import generate
+    from lmakg.predict import _report, _supporting_index, candidate_turtle
+    from lmakg.reason import materialize
+
+    store = open_knowledge(None, reason=False)
+    turtle, species, ions = candidate_turtle(candidate, store, tag="c1-")
+    store.load_turtle(turtle, graph="https://w3id.org/lmakg/graph/candidates")
+    materialize(store)
+    mine = {species, *ions}
+    joined = [h for h in generate(store) if h.members & mine]
+    return _report(store, candidate, species, ions, joined, _supporting_index(store), explain=False)
+
+
+@pytest.mark.parametrize("candidate", CASES, ids=[c.name for c in CASES])
+def test_incremental_prediction_equals_a_full_run(predictor, candidate):
+    assert _essence(predictor.predict(candidate, explain=False)) == _essence(_full_run(candidate))
+
+
+def test_a_batch_equals_one_by_one_and_leaves_the_graph_as_it_was(predictor):
+    before = predictor.store.count()
+    one_by_one = [_essence(predictor.predict(c, explain=False)) for c in CASES]
+    together = predictor.predict_many([*CASES, Candidate("C1CC(")], chunk=4)
+    assert [_essence(r) for r in together[:-1]] == one_by_one
+    assert "invalid SMILES 'C1CC('" in together[-1]["error"]
+    assert predictor.store.count() == before
+
+
+# --- batch mode ----------------------------------------------------------------------------------------
+
+def test_batch_file_judges_good_rows_and_names_bad_ones(runner, tmp_path):
+    source = tmp_path / "candidates.csv"
+    source.write_text("name,smiles,role,concentration\n"
+                      "RbPF6,[Rb+].F[P-](F)(F)(F)(F)F,salt,0.05M\n"
+                      "broken,C1CC(,additive,\n"
+                      "KPF6,[K+].F[P-](F)(F)(F)(F)F,salt,0.05M\n"
+                      "negative,[Cs+].[F-],salt,-1M\n")
+    out = tmp_path / "results.json"
+    result = runner.invoke(app, ["predict", "--file", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(out.read_text())
+    assert [r["line"] for r in rows] == [2, 3, 4, 5]
+    # Rb+ at 0.05 M: -3.057 V < -3.040 V -> shielding; K+ at 0.05 M: -3.008 V -> ruled out (module docstring)
+    assert "ElectrostaticShielding" in {m["id"] for m in rows[0]["mechanisms"]}
+    assert {"species": "K-cation", "mechanism": "ElectrostaticShielding"} in rows[2]["ruledOut"]
+    assert rows[1]["error"].startswith(f"{source}:3: invalid SMILES 'C1CC('")
+    assert rows[3]["error"].startswith(f"{source}:5: cannot read concentration '-1M'")
+    assert f"{source}:3: invalid SMILES" in result.output  # reported on the console too
+    assert "judged 2 of 4 candidates" in result.output
+
+
+def test_batch_csv_output_and_errors(runner, tmp_path):
+    import csv
+
+    source = tmp_path / "c.csv"
+    source.write_text("smiles,role\nF[In](F)F,coating\n")
+    out = tmp_path / "r.csv"
+    assert runner.invoke(app, ["predict", "--file", str(source), "--out", str(out)]).exit_code == 0
+    (row,) = list(csv.DictReader(out.open()))
+    assert row["status"] == "ok" and {"Li13In3", "LiF"} <= set(row["forms"].split("; "))
+    assert not list(tmp_path.glob(".*partial"))
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("smile,role\nCCO,solvent\n")
+    result = runner.invoke(app, ["predict", "--file", str(bad), "--out", str(tmp_path / "x.csv")])
+    assert result.exit_code == 1 and f"{bad}:1: no 'smiles' column" in result.output
+    assert not (tmp_path / "x.csv").exists()
+    bad.write_text("smiles,colour\nCCO,red\n")
+    result = runner.invoke(app, ["predict", "--file", str(bad)])
+    assert result.exit_code == 1 and "unknown column 'colour'" in result.output
+    result = runner.invoke(app, ["predict", "--smiles", "CCO", "--file", str(source)])
+    assert result.exit_code == 1 and "either --smiles" in result.output

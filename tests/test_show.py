@@ -31,7 +31,22 @@ def test_show_matches_the_review(knowledge, case):
         sources = [h["source"] for h in hits]
         assert any(expected["section"] in s.get("sections", []) for s in sources), sources
         assert any(set(expected.get("references", [])) <= set(s.get("references", [])) for s in sources), sources
-        assert all(h["derived"] is False for h in hits)
+        assert all(h["derived"] is False and h["perceived"] is False for h in hits)
+    expected = case.get("perceived")
+    if expected:
+        seen = desc["perceived"]
+        assert seen["agent"].startswith("RDKit "), seen
+        assert (seen["formula"], seen["formalCharge"]) == (expected["formula"], expected["formalCharge"]), why
+        if "fMassFraction" in expected:
+            assert seen["fMassFraction"]["unit"] == "%"
+            assert abs(seen["fMassFraction"]["value"] - expected["fMassFraction"]) <= 0.02, expected["why"]
+            marked = [p for p in desc["properties"] if p["kind"] == "MassFraction" and p["perceived"]]
+            assert [p["value"] for p in marked] == [seen["fMassFraction"]["value"]], desc["properties"]
+            assert all(not p["source"].get("sections") and p["source"]["external"].startswith("RDKit")
+                       for p in marked)
+        else:
+            assert "fMassFraction" not in seen, expected["why"]
+        assert set(expected.get("functionalGroups", [])) <= set(seen.get("functionalGroups", [])), expected["why"]
 
 
 def test_lookup_is_case_insensitive_and_uses_synonyms(knowledge):

@@ -1,8 +1,9 @@
 """Build: validate the knowledge files, load them into a store, and write the release artifacts.
 
 Why the steps are ordered this way: nothing is written until validation passes, and a persistent store
-is built in a sibling folder and swapped in only when complete, so a failed or interrupted build leaves
-the previous store and artifacts exactly as they were (no half-written data).
+is built as a new version folder and swapped in by one atomic link replacement only when complete
+(:mod:`lmakg.storedir`), so a failed, interrupted or killed build leaves the previous store and artifacts
+exactly as they were (no half-written data).
 
 Commands that only read (``sparql``, ``show``, ``stats``) use :func:`open_knowledge`: the persistent
 store when ``--store`` is given, otherwise an in-memory store loaded straight from the packaged Turtle
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lmakg import resources
+from lmakg import resources, storedir
 from lmakg.reason import materialize
 from lmakg.store import KnowledgeStore, StoreError, open_store
 from lmakg.validate import Issue, ValidationReport, knowledge_files, validate_files
@@ -78,22 +79,6 @@ def open_knowledge(store_location: str | None = None, reason: bool = True) -> Kn
 
         materialize(store)
     return store
-
-
-def _swap_in(built: Path, target: Path) -> None:
-    """Replace ``target`` by ``built`` with renames, keeping the old one until the new one is in place."""
-    backup = None
-    if target.exists():
-        backup = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(backup)
-    try:
-        built.rename(target)
-    except OSError:
-        if backup is not None:
-            backup.rename(target)
-        raise
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
 
 
 def write_artifacts(files: list[Path], out_dir: Path) -> list[Path]:
@@ -166,21 +151,23 @@ def build(
 
     say("loading the store")
     if store_location:
-        target = Path(store_location.removeprefix("oxigraph:")).expanduser().resolve()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.building-"))
-        try:
-            store = open_store(f"oxigraph:{staging}")
-            load_knowledge(store, files)
-            say("running the rules")
-            materialize(store, progress=say)
-            triples = store.count()
-            store.flush()
-            del store
-            _swap_in(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        target = storedir.store_path(store_location)
+        with storedir.writing(target):
+            staging = storedir.new_version(target)
+            committed = False
+            try:
+                store = open_store(f"oxigraph:{staging}")
+                load_knowledge(store, files)
+                say("running the rules")
+                materialize(store, progress=say)
+                triples = store.count()
+                store.flush()
+                del store
+                storedir.commit(target, staging)
+                committed = True
+            finally:
+                if not committed:
+                    shutil.rmtree(staging, ignore_errors=True)
         location: str | None = str(target)
     else:
         store = open_store("oxigraph:")

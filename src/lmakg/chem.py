@@ -11,6 +11,7 @@ imported here, lazily, and RDKit's own log noise is silenced in favour of one cl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -44,6 +45,7 @@ def parse_smiles(smiles: str) -> Any:
     return mol
 
 
+@lru_cache(maxsize=65536)  # pure function of the text; screening asks for it several times
 def inchikey(smiles: str) -> str:
     """Standard InChIKey of a SMILES."""
     chem = _rdkit()
@@ -53,6 +55,7 @@ def inchikey(smiles: str) -> str:
     return key
 
 
+@lru_cache(maxsize=65536)  # pure function of the text; screening asks for it several times
 def formal_charge(smiles: str) -> int:
     """Net formal charge of a SMILES (all fragments)."""
     chem = _rdkit()
@@ -109,11 +112,78 @@ def _pattern(smarts: str) -> Any:
     return _rdkit().MolFromSmarts(smarts)
 
 
+@dataclass(frozen=True)
+class Perception:
+    """What RDKit reads off one structure: composition, net formal charge, matched feature keys."""
+
+    composition: dict[str, int]
+    charge: int
+    features: frozenset[str]
+
+
+def perceive_smiles(smiles: str, smarts_patterns: dict[str, str]) -> Perception:
+    """Composition, formal charge and matching SMARTS keys of a structure, from one parse.
+
+    >>> p = perceive_smiles("[O-][N+](=O)[O-]", {"nitrate": "[NX3+](=O)([O-])[OX2,OX1-]", "CF": "[#6]F"})
+    >>> p.composition, p.charge, sorted(p.features)
+    ({'N': 1, 'O': 3}, -1, ['nitrate'])
+    """
+    chem = _rdkit()
+    mol = parse_smiles(smiles)
+    found = frozenset(key for key, smarts in smarts_patterns.items()
+                      if (pattern := _pattern(smarts)) is not None and mol.HasSubstructMatch(pattern))
+    return Perception(_composition(mol), int(chem.GetFormalCharge(mol)), found)
+
+
+def composition(smiles: str) -> dict[str, int]:
+    """Atoms per element in one formula unit of a structure, implicit and explicit hydrogens included;
+    attachment points ([*]) of a repeat unit are not atoms.
+
+    >>> composition("O=C1OCC(F)O1")
+    {'C': 3, 'F': 1, 'H': 3, 'O': 3}
+    >>> composition("[Li+].F[P-](F)(F)(F)(F)F")
+    {'F': 6, 'Li': 1, 'P': 1}
+    """
+    return _composition(parse_smiles(smiles))
+
+
+def _composition(mol: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for atom in mol.GetAtoms():
+        if atom.GetAtomicNum() == 0:
+            continue
+        counts[atom.GetSymbol()] = counts.get(atom.GetSymbol(), 0) + 1
+        hydrogens = atom.GetTotalNumHs()
+        if hydrogens:
+            counts["H"] = counts.get("H", 0) + hydrogens
+    return dict(sorted(counts.items()))
+
+
+def atomic_weight(symbol: str) -> float:
+    """Standard atomic weight of an element from RDKit's periodic table (g/mol)."""
+    return float(_rdkit().GetPeriodicTable().GetAtomicWeight(symbol))
+
+
+def mass_fraction_of(counts: dict[str, int], symbol: str) -> float:
+    """Mass fraction of one element in a composition (0 if absent)."""
+    total = sum(n * atomic_weight(s) for s, n in counts.items())
+    return counts.get(symbol, 0) * atomic_weight(symbol) / total if total else 0.0
+
+
 def mass_fraction(smiles: str, symbol: str) -> float:
     """Mass fraction of an element in a structure, implicit hydrogens included (e.g. F in -(CF2)n-)."""
-    chem = _rdkit()
-    mol = chem.AddHs(parse_smiles(smiles))
-    table = chem.GetPeriodicTable()
-    total = sum(table.GetAtomicWeight(a.GetAtomicNum()) for a in mol.GetAtoms() if a.GetAtomicNum() > 0)
-    part = sum(table.GetAtomicWeight(a.GetAtomicNum()) for a in mol.GetAtoms() if a.GetSymbol() == symbol)
-    return part / total if total else 0.0
+    return mass_fraction_of(composition(smiles), symbol)
+
+
+def hill_formula(counts: dict[str, int]) -> str:
+    """Molecular formula in Hill order: C, then H, then the rest alphabetically (all alphabetical without C).
+
+    >>> hill_formula({"O": 3, "C": 3, "F": 1, "H": 3})
+    'C3H3FO3'
+    >>> hill_formula({"Li": 1, "P": 1, "F": 6})
+    'F6LiP'
+    """
+    order = sorted(counts)
+    if "C" in counts:
+        order = ["C"] + (["H"] if "H" in counts else []) + [s for s in order if s not in ("C", "H")]
+    return "".join(f"{s}{counts[s] if counts[s] != 1 else ''}" for s in order)

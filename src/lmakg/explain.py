@@ -15,6 +15,8 @@ from lmakg.store import KnowledgeStore, Term
 from lmakg.vocab import ASSERTED_GRAPH, INFERRED_GRAPH, LMA_IRI, ONTOLOGY_GRAPH, local_name, shorten
 
 PERCEIVED = "https://w3id.org/lmakg/graph/perceived"
+USER_GRAPHS = "https://w3id.org/lmakg/graph/user/"
+ASSERTED_STATUSES = ("asserted", "ontology", "user")
 
 
 def _show(term: Term) -> str:
@@ -31,6 +33,9 @@ def _status(store: KnowledgeStore, s: Term, p: Term, o: Term) -> str:
                         (INFERRED_GRAPH, "inferred")):
         if store.contains(*triple, graph=str(graph)):
             return name
+    for graph in store.named_graphs():  # a user's addition (`lmakg add`): asserted, in its own graph
+        if graph.startswith(USER_GRAPHS) and store.contains(*triple, graph=graph):
+            return "user"
     return "absent"
 
 
@@ -63,7 +68,7 @@ def explain(store: KnowledgeStore, s: Term, p: Term, o: Term, max_depth: int = 6
     expanded = set() if _expanded is None else _expanded
     key = (s.value, p.value, o.value)
     node: dict[str, Any] = {"statement": [_show(s), _show(p), _show(o)], "status": _status(store, s, p, o)}
-    if node["status"] in ("asserted", "ontology"):
+    if node["status"] in ASSERTED_STATUSES:
         node["source"] = _source(store, s)
         return node
     derivations = run_engine_query(store, "derivations-of", s=s, p=p, o=o)
@@ -89,7 +94,7 @@ def explain(store: KnowledgeStore, s: Term, p: Term, o: Term, max_depth: int = 6
             if "sectionNumber" in meta:
                 entry["section"] = meta["sectionNumber"].value
         elif "agent" in row:
-            entry["agent"] = "perceived by RDKit" if row["agent"].value.endswith("rdkit") else row["agent"].value
+            entry["agent"] = row["agentLabel"].value if "agentLabel" in row else row["agent"].value
         if entry["id"] in expanded:
             entry["seeAbove"] = True
             entry["premises"] = []
@@ -135,7 +140,7 @@ def render(tree: dict[str, Any], console: Any) -> None:
     def label(node: dict[str, Any]) -> str:
         text = " ".join(node["statement"])
         status = node["status"]
-        if status in ("asserted", "ontology"):
+        if status in ASSERTED_STATUSES:
             src = node.get("source", {})
             bits = [f"§{s}" for s in src.get("sections", [])] + [f"[{r}]" for r in src.get("references", [])]
             if src.get("external"):

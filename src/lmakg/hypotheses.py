@@ -6,7 +6,10 @@ Two kinds, both built from the inferred graph (``lmakg.reason``) and the curated
   the review's own attributions and the rules' predictions (including species the review never calls
   multifunctional);
 * **combination** — a new pairing minted by a pattern rule in ``rules/combinations.ttl`` (a shielding
-  cation with an SEI-forming anion, a fluoride of a Li-alloying metal, ...).
+  cation with an SEI-forming anion, a fluoride of a Li-alloying metal, ...);
+* **molecule** (only when asked for, ``kinds``) — a new structure made from a review species by one of the
+  review's design moves (``kg/design-moves.ttl``) and judged by the rules (``lmakg.design``). Not in the
+  default because judging new structures means reasoning over them (seconds, not milliseconds).
 
 Scoring (also in the README):
 
@@ -83,6 +86,7 @@ class Hypothesis:
     score: float
     pattern: str | None = None
     members: set[str] = field(default_factory=set)
+    moves: list[dict[str, Any]] | None = None  # molecule kind: the design-move chain that made it
 
     @property
     def mechanisms(self) -> list[str]:
@@ -121,6 +125,8 @@ class Hypothesis:
         }
         if self.pattern:
             out["pattern"] = self.pattern
+        if self.moves is not None:
+            out["moves"] = self.moves
         return out
 
 
@@ -255,6 +261,24 @@ def _score(families: dict[str, dict[str, Any]], tradeoffs: list[dict[str, Any]],
     return factor * total - CONFLICT_PENALTY * min(len(tradeoffs), MAX_CONFLICTS)
 
 
+class _FamilyMap:
+    def __init__(self, family_of: dict[str, str]) -> None:
+        self.family_of = family_of
+
+    def family(self, mechanism_local: str) -> str | None:
+        return self.family_of.get(mechanism_local)
+
+
+def score_evidence(family_of: dict[str, str], evidence: list[Evidence], tradeoffs: list[dict[str, Any]],
+                   excluded: set[str] | None = None) -> tuple[dict[str, dict[str, Any]], float]:
+    """The family table and score of this module (see the module docstring) for evidence gathered
+    elsewhere, e.g. the rules' predictions for a designed molecule (``lmakg.design``): the same weights,
+    abstention threshold and trade-off penalty, so scores of all kinds are comparable.
+    ``family_of`` maps a mechanism's local name to its family's."""
+    families = _family_table(_FamilyMap(family_of), evidence, excluded or set())  # type: ignore[arg-type]
+    return families, _score(families, tradeoffs)
+
+
 def _component_hypotheses(ctx: _Context) -> list[Hypothesis]:
     out = []
     for species in sorted(set(ctx.curated) | set(ctx.predicted)):
@@ -343,11 +367,30 @@ def _combination_hypotheses(ctx: _Context, store: KnowledgeStore) -> list[Hypoth
     return out
 
 
+KINDS = ("component", "combination", "molecule")
+DEFAULT_KINDS = ("component", "combination")
+
+
 def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str] | None = None,
-             novel_only: bool = False) -> list[Hypothesis]:
-    """All hypotheses over an inferred store, filtered and ranked (see the module docstring)."""
+             novel_only: bool = False, kinds: tuple[str, ...] | list[str] = DEFAULT_KINDS,
+             store_location: str | None = None, progress: Any = None) -> list[Hypothesis]:
+    """All hypotheses over an inferred store, filtered and ranked (see the module docstring).
+
+    ``kinds`` selects the generators; "molecule" judges designed molecules with ``lmakg.predict``,
+    which reasons again (over ``store_location`` when given, else over the packaged graph)."""
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown hypothesis kind(s) {', '.join(unknown)}; use {', '.join(KINDS)}")
     ctx = _Context(store)
-    found = _component_hypotheses(ctx) + _combination_hypotheses(ctx, store)
+    found: list[Hypothesis] = []
+    if "component" in kinds:
+        found += _component_hypotheses(ctx)
+    if "combination" in kinds:
+        found += _combination_hypotheses(ctx, store)
+    if "molecule" in kinds:
+        from lmakg.design import molecule_hypotheses
+
+        found += molecule_hypotheses(store, store_location=store_location, progress=progress)
     if mechanisms:
         wanted = set(mechanisms)
         found = [h for h in found if wanted <= set(h.mechanisms) | set(h.families)]
@@ -359,6 +402,7 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
 
 def render(found: list[Hypothesis], console: Any, explain: bool = False) -> None:
     """Print hypotheses for people: a ranked table, then (with ``explain``) each one's evidence."""
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(show_edge=False)
@@ -376,6 +420,10 @@ def render(found: list[Hypothesis], console: Any, explain: bool = False) -> None
             ident = " ".join(x for x in (c.get("smiles"), c.get("inchiKey")) if x)
             role = c.get("role") or "role proposed by pattern"
             console.print(f"   component: {c.get('label', c['id'])} ({role}) {ident}")
+        for step in h.moves or []:
+            principles = "; ".join(p["label"] for p in step["principles"])
+            console.print(f"   move [magenta]{escape(step['label'])}[/magenta] (§{', §'.join(step['sections'])}): "
+                          + escape(f"{step['fromLabel']} -> {step['to']} — serves: {principles}"))
         for fam, info in sorted(h.families.items()):
             console.print(f"   [cyan]{fam}[/cyan] strength {info['strength']:.2f}, {info['evidenceCount']} evidence, "
                           f"designs {', '.join(info['supportingDesigns']) or '-'}, refs "

@@ -21,6 +21,8 @@ Why it is built this way (pySHACL's ``apply_rules`` is the model):
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -85,6 +87,7 @@ class InferenceResult:
     rules: int
     per_rule: dict[str, int] = field(default_factory=dict)
     seconds_per_rule: dict[str, float] = field(default_factory=dict)
+    fired: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict, repr=False)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -95,8 +98,63 @@ def rule_files() -> list[Path]:
     return resources.turtle_files("rules")
 
 
+def _cache_dir() -> Path | None:
+    """Where compiled rules are kept between runs (``LMAKG_CACHE``, else the user's cache folder); None
+    when ``LMAKG_CACHE`` is empty or ``off``."""
+    override = os.environ.get("LMAKG_CACHE")
+    if override is not None:
+        return None if override.strip().lower() in ("", "off", "0", "none") else Path(override).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "lmakg"
+
+
+def _cache_key(paths: list[Path], include_deactivated: bool) -> str:
+    """A digest of everything a compiled rule list depends on: the files' bytes, the engine version, the
+    rdflib version (its algebra objects are pickled) and the flag."""
+    import rdflib
+
+    from lmakg import __version__
+
+    digest = hashlib.sha256(f"{__version__}|{rdflib.__version__}|{include_deactivated}|{PREFIXES}".encode())
+    for path in paths:
+        digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
+
+
 def load_rules(files: Iterable[Path] | None = None, include_deactivated: bool = False) -> list[Rule]:
-    """Parse and compile the rules in ``files`` (default: every ``rules/*.ttl``), sorted for execution."""
+    """Parse and compile the rules in ``files`` (default: every ``rules/*.ttl``), sorted for execution.
+
+    Why a cache: compiling means parsing every CONSTRUCT with rdflib's SPARQL parser (pure Python, about
+    three seconds for the review's rules), which would dominate every short command. The compiled list is
+    pickled under a digest of the rule files' bytes and the engine/rdflib versions, so any edit to a rule
+    recompiles it; a missing, stale or unreadable cache is simply rebuilt.
+    """
+    paths = list(files) if files is not None else rule_files()
+    folder = _cache_dir()
+    cached = None
+    if folder is not None:
+        try:
+            cached = folder / f"rules-{_cache_key(paths, include_deactivated)}.pickle"
+            with cached.open("rb") as handle:
+                rules = pickle.load(handle)
+            if isinstance(rules, list) and all(isinstance(r, Rule) for r in rules):
+                return rules
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            pass
+    rules = _load_rules(paths, include_deactivated)
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            with partial.open("wb") as handle:
+                pickle.dump(rules, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(partial, cached)  # atomic: readers never see half a file
+        except (OSError, pickle.PickleError):
+            pass  # a read-only home is fine: the rules were compiled anyway
+    return rules
+
+
+def _load_rules(paths: list[Path], include_deactivated: bool) -> list[Rule]:
     from rdflib import Graph, Literal, URIRef
     from rdflib.namespace import RDF as RDF_NS
     from rdflib.namespace import RDFS as RDFS_NS
@@ -105,7 +163,6 @@ def load_rules(files: Iterable[Path] | None = None, include_deactivated: bool = 
 
     from lmakg.vocab import LMA
 
-    paths = list(files) if files is not None else rule_files()
     graph = Graph()
     origin: dict[Any, Path] = {}
     for path in paths:
@@ -299,17 +356,35 @@ def infer(
     max_iterations: int = 25,
     record_provenance: bool = True,
     progress: Callable[[str], None] | None = None,
+    incremental: bool = False,
+    fired: dict[str, set[tuple[Any, ...]]] | None = None,
+    clear: bool | None = None,
 ) -> InferenceResult:
     """Run the rules to a fixpoint over the store; inferred triples replace the previous inferred graph.
+
+    ``incremental`` keeps the inferred and provenance graphs of an earlier run and only adds what new
+    asserted facts imply (derivations are recorded for the new rule firings only). It is what `lmakg
+    predict` uses to judge a candidate against an already reasoned graph; it is exact for monotone
+    additions such as a new species in its own design (tests/test_predict.py compares it with a full run).
+    ``fired`` holds the rule solutions already instantiated on this store (:func:`rule_firings`, or the
+    ``fired`` of an earlier result); they are skipped. ``clear`` (default: not ``incremental``) empties
+    the inferred and provenance graphs first; :func:`materialize` clears them itself, before perception
+    writes its own derivations.
 
     Returns what was added. Raises :class:`RuleError` if the fixpoint is not reached in ``max_iterations``.
     """
     say = progress or (lambda _m: None)
     rules = load_rules() if rules is None else rules
     start = time.perf_counter()
-    store.clear_graph(str(INFERRED_GRAPH))
-    store.clear_graph(str(PROVENANCE_GRAPH))
+    if (not incremental) if clear is None else clear:
+        store.clear_graph(str(INFERRED_GRAPH))
+        store.clear_graph(str(PROVENANCE_GRAPH))
     make = _Instantiator(store)
+    graphs = reasoning_graphs(store)
+    done = fired if fired is not None else {}
+    mine: dict[str, set[tuple[Any, ...]]] = {r.id: set() for r in rules}
+    names_of: dict[str, list[str]] = {}
+    last_rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
     added_total = 0
     per_rule: dict[str, int] = {r.id: 0 for r in rules}
     timing: dict[str, float] = {r.id: 0.0 for r in rules}
@@ -318,9 +393,17 @@ def infer(
         added = 0
         for rule in rules:
             began = time.perf_counter()
-            names, rows = store.solutions(rule.select)
+            names, rows = store.solutions(rule.select, graphs)
+            last_rows[rule.id] = (names, rows)
+            names_of[rule.id] = names
+            old, seen = done.get(rule.id, ()), mine[rule.id]
             new: dict[tuple[str, str, str], tuple[Any, Any, Any]] = {}
             for values in rows:
+                # a solution met before already added its conclusions (the store only grows), so only
+                # new solutions are instantiated: semi-naive evaluation at the level of rule firings
+                if values in seen or values in old:
+                    continue
+                seen.add(values)
                 row = dict(zip(names, values, strict=True))
                 for pattern in rule.template:
                     triple = make.triple(pattern, row)
@@ -341,15 +424,37 @@ def infer(
     else:
         raise RuleError(f"no fixpoint after {max_iterations} iterations; a rule keeps minting new nodes")
     began = time.perf_counter()
-    derivations = record_derivations(store, rules, make) if record_provenance else 0
+    derivations = 0
+    if record_provenance:
+        if incremental:  # the firings met for the first time: the earlier ones are recorded already
+            firings = {r.id: (names_of[r.id], list(mine[r.id])) for r in rules}
+            derivations = record_derivations(store, rules, make, rows_by_rule=firings)
+        else:  # the last pass added nothing, so its solutions are those of the closed graph
+            derivations = record_derivations(store, rules, make, rows_by_rule=last_rows)
     timing["(provenance)"] = time.perf_counter() - began
     return InferenceResult(added_total, derivations, iterations, time.perf_counter() - start, len(rules), per_rule,
-                           timing)
+                           timing, fired=mine)
 
 
-def record_derivations(store: KnowledgeStore, rules: list[Rule], make: _Instantiator) -> int:
+def rule_firings(store: KnowledgeStore, rules: list[Rule]) -> dict[str, set[tuple[Any, ...]]]:
+    """Every solution of every rule on a closed graph: what an incremental run (``fired=``) may skip."""
+    graphs = reasoning_graphs(store)
+    return {rule.id: set(store.solutions(rule.select, graphs)[1]) for rule in rules}
+
+
+def reasoning_graphs(store: KnowledgeStore) -> list[str]:
+    """The graphs rules read: every named graph but the provenance graph. Rules reason about the
+    knowledge, not about their own bookkeeping (otherwise a later run would classify the derivations an
+    earlier run recorded, and the closure would depend on when provenance was written)."""
+    return sorted((set(store.named_graphs()) | {str(INFERRED_GRAPH)}) - {str(PROVENANCE_GRAPH)})
+
+
+def record_derivations(store: KnowledgeStore, rules: list[Rule], make: _Instantiator,
+                       rows_by_rule: dict[str, tuple[list[str], list[tuple[Any, ...]]]] | None = None) -> int:
     """One pass over the closed graph: for every firing whose conclusion is inferred, record a
-    lma:Derivation with the rule, the conclusion and the premises that matched.
+    lma:Derivation with the rule, the conclusion and the premises that matched. ``rows_by_rule`` passes
+    solutions the caller already has (rule id -> (variable names, rows)) instead of running each rule's
+    query again (an incremental run passes only its new firings).
 
     Provenance is written rule by rule (bounded memory); statement nodes are cached by content.
     """
@@ -383,7 +488,8 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: _Instanti
         return found
 
     for rule in rules:
-        names, rows = store.solutions(rule.select)
+        names, rows = (rows_by_rule[rule.id] if rows_by_rule is not None
+                       else store.solutions(rule.select, reasoning_graphs(store)))
         rule_node = store.iri(rule.iri)
         sink: list[tuple[Any, Any, Any]] = []
         for values in rows:
@@ -421,9 +527,11 @@ def materialize(store: KnowledgeStore, rules: list[Rule] | None = None,
     from lmakg.perceive import perceive
 
     say = progress or (lambda _m: None)
+    store.clear_graph(str(INFERRED_GRAPH))
+    store.clear_graph(str(PROVENANCE_GRAPH))
     perceived = perceive(store)
     say(f"perceived {perceived} element facts with RDKit")
-    return infer(store, rules, progress=progress)
+    return infer(store, rules, progress=progress, clear=False)
 
 
 def rule_summary(rules: list[Rule]) -> list[dict[str, Any]]:

@@ -5,7 +5,9 @@ names resolve case-insensitively over labels, abbreviations and synonyms; an unk
 gets the closest matches. The JSON form has stable keys (``types``, ``roles``, ``mechanisms``, ``forms``,
 ``properties``, ``designs``, ``tradeoffs``, ``references``) so scripts can rely on it; every mechanism,
 product and property carries its source (review section, references, or external source), and a
-property derived by a rule says so (``derived``, ``rule``).
+property derived by a rule says so (``derived``, ``rule``). What RDKit perceives from a structure is kept
+apart: ``perceived`` (agent with RDKit version, formula, composition, formal charge, F mass fraction,
+features, elements), and a perceived property is marked ``perceived: true``.
 """
 
 from __future__ import annotations
@@ -113,6 +115,7 @@ def _properties(store: KnowledgeStore, iri: str) -> list[dict[str, Any]]:
             if row.get("holder") and row["holder"].value != iri:
                 prop["of"] = row["holderLabel"].value if "holderLabel" in row else shorten(row["holder"].value)
             prop["derived"] = "derivedBy" in row
+            prop["perceived"] = "perceivedBy" in row
             if "derivedBy" in row:
                 prop["rule"] = shorten(row["derivedBy"].value)
             prop["source"] = {}
@@ -183,6 +186,9 @@ def describe(store: KnowledgeStore, iri: str) -> dict[str, Any]:
     _add_uses(store, iri, out)
     _add_design_detail(store, iri, out)
     out["properties"] = _properties(store, iri)
+    perceived = _perceived(store, iri)
+    if perceived:
+        out["perceived"] = perceived
     out["tradeoffs"] = _tradeoffs(store, iri)
     out["predicted"] = _predictions(store, iri)
     refs = set(out.get("references", []))
@@ -287,6 +293,38 @@ def _add_design_detail(store: KnowledgeStore, iri: str, out: dict[str, Any]) -> 
         out["references"] = sorted(references)
 
 
+def _perceived(store: KnowledgeStore, iri: str) -> dict[str, Any]:
+    """What RDKit read off the node's structure (perceived graph), apart from what the review says."""
+    from lmakg.chem import hill_formula
+
+    out: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    groups, elements = set(), set()
+    for row in run_engine_query(store, "perceived-descriptors", node=f"<{iri}>"):
+        name = local_name(row["p"].value)
+        if "version" in row:
+            out["agent"] = f"RDKit {row['version'].value}"
+        if name == "hasFunctionalGroup":
+            groups.add(local_name(row["o"].value))
+        elif name == "containsElement":
+            elements.add(local_name(row["o"].value))
+        elif name == "charge":
+            out["formalCharge"] = row["o"].python()
+        elif name == "hasElementCount" and "symbol" in row:
+            counts[row["symbol"].value] = int(row["count"].value)
+        elif (name == "hasQuantity" and "value" in row and local_name(row["kind"].value) == "MassFraction"
+              and local_name(row["element"].value) == "F"):
+            out["fMassFraction"] = {"value": row["value"].python(), "unit": "%"}
+    if counts:
+        out["formula"] = hill_formula(counts)
+        out["composition"] = dict(sorted(counts.items(), key=lambda kv: (kv[0] != "C", kv[0] != "H", kv[0])))
+    if groups:
+        out["functionalGroups"] = sorted(groups)
+    if elements:
+        out["elements"] = sorted(elements)
+    return out if set(out) - {"agent"} else {}
+
+
 def _predictions(store: KnowledgeStore, iri: str) -> dict[str, list[dict[str, Any]]]:
     """Inferred facts about the node (mechanisms, products, exclusions, conflicts), each with its rules."""
     keys = {"predictedMechanism": "mechanisms", "predictedProduct": "products", "predictedOutcome": "outcomes",
@@ -338,6 +376,14 @@ def render(desc: dict[str, Any], console: Any) -> None:
             console.print(f"  {key}: {', '.join(values)}")
     if desc.get("components"):
         console.print("  components: " + "; ".join(f"{c['species']} ({c['role']})" for c in desc["components"]))
+    seen = desc.get("perceived")
+    if seen:
+        parts = [seen.get("formula", ""),
+                 f"charge {seen['formalCharge']:+d}" if seen.get("formalCharge") else
+                 ("charge 0" if "formalCharge" in seen else ""),
+                 f"F {seen['fMassFraction']['value']} % by mass" if "fMassFraction" in seen else "",
+                 ", ".join(seen.get("functionalGroups", []))]
+        console.print(f"  perceived by {seen.get('agent', 'RDKit')}: " + "; ".join(p for p in parts if p))
 
     def src(source: dict[str, Any]) -> str:
         parts = []
@@ -372,6 +418,7 @@ def render(desc: dict[str, Any], console: Any) -> None:
             cond = "; ".join(x for x in (prop.get("of"), prop.get("conditions"), prop.get("method"),
                                          ", ".join(prop.get("measuredAt", []))) if x)
             source = src(prop["source"]) + (f" derived by {prop['rule']}" if prop.get("derived") else "")
+            source += " (perceived)" if prop.get("perceived") else ""
             table.add_row(prop["name"], str(value), prop["unit"], cond, source)
         console.print(table)
     if desc.get("designs"):

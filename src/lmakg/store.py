@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,13 +140,14 @@ class KnowledgeStore:
 
     # -- loading -------------------------------------------------------------------------------
     def load_file(self, path: str | Path, graph: str, fmt: str | None = None) -> None:
-        """Load one RDF file into a named graph (all or nothing)."""
+        """Load one RDF file into a named graph (all or nothing); relative IRIs resolve against the file."""
         path = Path(path)
         rdf_format = RDF_FORMATS[fmt] if fmt else ox.RdfFormat.from_extension(path.suffix.lstrip("."))
         if rdf_format is None:
             raise StoreError(f"{path}: unknown RDF file extension")
         try:
-            self._store.load(path=str(path), format=rdf_format, to_graph=ox.NamedNode(graph))
+            self._store.load(path=str(path), format=rdf_format, to_graph=ox.NamedNode(graph),
+                             base_iri=path.resolve().as_uri())
         except SyntaxError as exc:
             raise StoreError(f"{path}: {exc}") from exc
 
@@ -153,12 +155,16 @@ class KnowledgeStore:
         """Load Turtle text into a named graph."""
         self.load_data(text, "turtle", graph)
 
-    def load_data(self, data: str | bytes, fmt: str, graph: str) -> None:
+    def load_data(self, data: str | bytes, fmt: str, graph: str, base_iri: str | None = None) -> None:
         """Load serialised RDF in a named format (see :data:`RDF_FORMATS`) into a named graph."""
         try:
-            self._store.load(data, format=RDF_FORMATS[fmt], to_graph=ox.NamedNode(graph))
+            self._store.load(data, format=RDF_FORMATS[fmt], to_graph=ox.NamedNode(graph), base_iri=base_iri)
         except SyntaxError as exc:
             raise StoreError(f"cannot parse {fmt} data: {exc}") from exc
+
+    def load_dataset(self, data: bytes) -> None:
+        """Load an N-Quads dataset (e.g. a :meth:`dump` of another store) keeping its named graphs."""
+        self._store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
 
     def bulk_load_ntriples(self, data: bytes, graph: str) -> None:
         """Fast path for large N-Triples payloads (no Python objects per triple)."""
@@ -178,6 +184,15 @@ class KnowledgeStore:
     def flush(self) -> None:
         if self.location:
             self._store.flush()
+
+    def backup(self, target: str | Path) -> None:
+        """Copy a persistent store to a new folder (RocksDB checkpoint: hard links where possible)."""
+        if not self.location:
+            raise StoreError("an in-memory store cannot be backed up to a folder")
+        try:
+            self._store.backup(str(target))
+        except OSError as exc:
+            raise StoreError(f"cannot copy the store {self.location} to {target}: {exc}") from exc
 
     # -- reading -------------------------------------------------------------------------------
     def count(self, graph: str | None = None) -> int:
@@ -244,13 +259,21 @@ class KnowledgeStore:
         rdf_format = RDF_FORMATS.get(fmt, ox.RdfFormat.TURTLE)
         return ox.serialize(result, format=rdf_format), rdf_format.media_type
 
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update (all or nothing), with the same prefixes and functions as queries."""
+        try:
+            self._store.update(sparql, prefixes=PREFIXES, custom_functions=custom_functions())
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from exc
+
     def ask(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> bool:
         return bool(self._run(sparql, bindings, None))
 
-    def solutions(self, sparql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def solutions(self, sparql: str, graphs: list[str] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run a SELECT and return (variable names, rows of opaque store terms) for the rule engine,
-        which copies terms from solutions into new triples without converting them."""
-        result = self._run(sparql, None, None)
+        which copies terms from solutions into new triples without converting them. ``graphs``: the
+        named graphs whose union is the default graph (all of them if None)."""
+        result = self._run(sparql, None, graphs)
         names = [v.value for v in result.variables]
         return names, [tuple(solution[n] for n in names) for solution in result]
 
@@ -295,7 +318,31 @@ class KnowledgeStore:
     def add_triples(self, triples: list[tuple[Any, Any, Any]], graph: str) -> None:
         """Add triples (store terms) to a named graph in one transaction."""
         g = ox.NamedNode(graph)
-        self._store.extend([ox.Quad(s, p, o, g) for s, p, o in triples])
+        quads = [ox.Quad(s, p, o, g) for s, p, o in triples]
+        journal = getattr(self, "_journal", None)
+        if journal is not None:
+            journal.update(q for q in quads if q not in self._store)
+        self._store.extend(quads)
+
+    @contextmanager
+    def scratch(self, graph: str) -> Iterator[None]:
+        """Undo everything added inside the block (through :meth:`add_triples` or :meth:`load_turtle` into
+        ``graph``, which must be empty before): a scratch pad over a reasoned graph.
+
+        Why: judging a candidate molecule adds its facts, perceptions, inferences and derivations to the
+        graph; copying the whole graph for each candidate would cost more than judging it. Quads that were
+        already there are never journaled, so undoing removes exactly what the block added.
+        """
+        if self.count(graph):
+            raise StoreError(f"scratch graph {graph} is not empty")
+        self._journal: set[Any] | None = set()
+        try:
+            yield
+        finally:
+            journal, self._journal = self._journal, None
+            for quad in journal or ():
+                self._store.remove(quad)
+            self.clear_graph(graph)
 
     def triples(self, graph: str | None = None) -> Iterator[tuple[Any, Any, Any]]:
         """Iterate (s, p, o) pyoxigraph terms, in one graph or all."""
@@ -332,6 +379,9 @@ def open_store(selector: str | Path | None = None, read_only: bool = False) -> K
     if not location:
         return KnowledgeStore(ox.Store(), None)
     path = Path(location).expanduser()
+    from lmakg.storedir import recover
+
+    recover(path)  # a writer killed halfway by an older lmakg, or while converting a plain-folder store
     try:
         if read_only:
             if not path.exists():

@@ -60,6 +60,7 @@ class ParsedSources:
     texts: dict[Path, str] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    preferred: set[Path] = field(default_factory=set)  # files to name first when a node is in several
 
 
 @dataclass
@@ -97,8 +98,14 @@ def _syntax_reason(exc: BadSyntax) -> str:
     return match.group(1) if match else str(exc).splitlines()[0]
 
 
+# rdflib parser and the name used in messages, by file extension (N-Triples is read as the Turtle it is a
+# subset of, so syntax errors carry a line number); anything else is read as Turtle.
+SYNTAXES = {".nt": ("turtle", "N-Triples"), ".jsonld": ("json-ld", "JSON-LD"), ".json": ("json-ld", "JSON-LD")}
+
+
 def parse_files(files: list[Path]) -> ParsedSources:
-    """Parse Turtle files one by one into a merged graph; syntax errors become issues."""
+    """Parse RDF files (Turtle; N-Triples and JSON-LD by extension) one by one into a merged graph;
+    syntax errors become issues."""
     parsed = ParsedSources()
     for path in files:
         path = Path(path)
@@ -110,15 +117,17 @@ def parse_files(files: list[Path]) -> ParsedSources:
             continue
         parsed.texts[path] = text
         one = Graph()
+        parser, syntax = SYNTAXES.get(path.suffix.lower(), ("turtle", "Turtle"))
         try:
-            one.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
+            one.parse(data=text, format=parser, publicID=path.resolve().as_uri())
         except BadSyntax as exc:
             parsed.issues.append(
-                Issue(display_path(path), exc.lines + 1, "-", "Turtle syntax", _syntax_reason(exc))
+                Issue(display_path(path), exc.lines + 1, "-", f"{syntax} syntax", _syntax_reason(exc))
             )
             continue
-        except (ParserError, ValueError) as exc:
-            parsed.issues.append(Issue(display_path(path), 0, "-", "Turtle syntax", str(exc)))
+        except (ParserError, ValueError) as exc:  # json.JSONDecodeError is a ValueError with .lineno
+            parsed.issues.append(Issue(display_path(path), getattr(exc, "lineno", 0), "-", f"{syntax} syntax",
+                                       str(exc)))
             continue
         for s, p, o in one:
             parsed.graph.add((s, p, o))
@@ -156,7 +165,8 @@ def _describe(graph: Graph, node: object) -> str:
 def _locate(parsed: ParsedSources, node: object) -> tuple[str, int]:
     """File and line where a node is written (best effort: the first line mentioning its name)."""
     owner = _owner(parsed.graph, node)
-    files = sorted(parsed.subject_files.get(node) or parsed.subject_files.get(owner) or [])
+    files = sorted(parsed.subject_files.get(node) or parsed.subject_files.get(owner) or [],
+                   key=lambda f: (f.resolve() not in parsed.preferred, f))
     if not files:
         return "-", 0
     path = files[0]
@@ -252,6 +262,54 @@ def check_chemistry(parsed: ParsedSources) -> list[Issue]:
         if computed != int(charge):
             issues.append(_issue(parsed, subject, "RDKit charge",
                                  f"lma:charge {charge} disagrees with the SMILES' formal charge {computed}"))
+    return issues + check_design_moves(parsed)
+
+
+def _literal_issue(parsed: ParsedSources, node: object, text: str, constraint: str, message: str) -> Issue:
+    """An issue placed on the line where a literal value is written (the SMARTS itself), else on the node."""
+    issue = _issue(parsed, node, constraint, message)
+    owner = _owner(parsed.graph, node)
+    for path in sorted(parsed.subject_files.get(owner) or []):
+        for number, line in enumerate(parsed.texts.get(path, "").splitlines(), start=1):
+            if text and text in line:
+                return Issue(display_path(path), number, issue.node, constraint, message)
+    return issue
+
+
+def check_design_moves(parsed: ParsedSources) -> list[Issue]:
+    """Every lma:reactionSmarts parses in RDKit (one reactant, one product template), and applied to each
+    of its move's examples' lma:exampleFrom it yields that example's lma:exampleTo (same InChIKey)."""
+    from lmakg import chem, reactions
+
+    issues = []
+    for move, smarts in parsed.graph.subject_objects(LMA.reactionSmarts):
+        try:
+            reaction = reactions.parse_reaction(str(smarts))
+        except chem.ChemistryError as exc:
+            issues.append(_literal_issue(parsed, move, str(smarts), "RDKit reaction SMARTS", str(exc)))
+            continue
+        every = parsed.graph.value(move, LMA.appliesAtEverySite)
+        every_site = bool(every.toPython()) if isinstance(every, Literal) else False
+        for example in parsed.graph.objects(move, LMA.hasExample):
+            source, target = parsed.graph.value(example, LMA.exampleFrom), parsed.graph.value(example, LMA.exampleTo)
+            source_smiles = parsed.graph.value(source, LMA.smiles) if source is not None else None
+            target_smiles = parsed.graph.value(target, LMA.smiles) if target is not None else None
+            if source_smiles is None or target_smiles is None:
+                issues.append(_issue(parsed, move, "RDKit move example",
+                                     "a move example needs species with lma:smiles on both sides"))
+                continue
+            try:
+                products, _errors = reactions.apply_reaction(reaction, str(source_smiles), every_site)
+                made = {chem.inchikey(p) for p in products}
+                wanted = chem.inchikey(str(target_smiles))
+            except chem.ChemistryError as exc:
+                issues.append(_issue(parsed, move, "RDKit move example", str(exc)))
+                continue
+            if wanted not in made:
+                issues.append(_literal_issue(
+                    parsed, move, str(smarts), "RDKit move example",
+                    f"applied to {shorten(str(source))} ({source_smiles}) the reaction SMARTS gives "
+                    f"{', '.join(products) or 'nothing'}, not {shorten(str(target))} ({target_smiles})"))
     return issues
 
 
@@ -267,14 +325,18 @@ def knowledge_files() -> list[Path]:
     return ontology + resources.turtle_files("kg")
 
 
-def validate_files(files: list[Path] | None = None, report_only: list[Path] | None = None) -> ValidationReport:
+def validate_files(files: list[Path] | None = None, report_only: list[Path] | None = None,
+                   prefer: list[Path] | None = None) -> ValidationReport:
     """Validate the knowledge files (default: all of them) and return every issue found.
 
     ``report_only`` restricts the reported issues to those located in the given files, while the whole
-    knowledge base is still loaded as context (so a file may use species defined elsewhere).
+    knowledge base is still loaded as context (so a file may use species defined elsewhere). ``prefer``
+    names files to locate a problem in when its node is written in several files (``lmakg add`` points
+    at the user's file rather than at the curated file that also describes the node).
     """
     files = knowledge_files() if files is None else list(files)
     parsed = parse_files(files)
+    parsed.preferred = {Path(p).resolve() for p in prefer or []}
     issues = list(parsed.issues)
     if not issues:
         ontology_dir = resources.folder("ontology").resolve()

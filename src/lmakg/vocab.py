@@ -42,6 +42,8 @@ class LMA(DefinedNamespace):
     PerspectiveDirection: URIRef
     TradeOff: URIRef
     Placement: URIRef
+    DesignMove: URIRef
+    MoveExample: URIRef
     # properties
     inSection: URIRef
     citesReference: URIRef
@@ -64,6 +66,11 @@ class LMA(DefinedNamespace):
     broaderMechanism: URIRef
     limits: URIRef
     statement: URIRef
+    reactionSmarts: URIRef
+    appliesAtEverySite: URIRef
+    hasExample: URIRef
+    exampleFrom: URIRef
+    exampleTo: URIRef
 
 
 LMK = Namespace(LMK_IRI)

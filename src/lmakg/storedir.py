@@ -1,0 +1,169 @@
+"""Persistent store folders that change all at once: versions behind an atomically replaced symlink.
+
+Why: a pyoxigraph (RocksDB) store is a folder, and a folder cannot be replaced by another in one atomic
+step (renaming the old one away and the new one in is two steps; a kill between them leaves no store).
+So ``DIR`` (what ``--store DIR`` names) is a symbolic link to a hidden sibling version folder
+``.DIR.v-<pid>-<token>``. A writer (``lmakg build``, ``add``, ``remove``) prepares a complete new version
+next to it and then swaps the link with one ``rename(2)`` of a new link over the old one, which POSIX makes
+atomic: a reader, or a process killed at any moment, sees either the old version or the new one, never a
+mix. Versions nobody points to any more (the replaced one, or one left by a killed writer) are removed by
+the next writer.
+
+Recovery on open: a store written by an older lmakg is a plain folder; the first writer turns it into a
+version and links to it, and an older build killed between its two renames left ``.DIR.old-<pid>``.
+If ``DIR`` is missing, :func:`recover` puts back whichever of these exists.
+
+Writers hold an exclusive lock (``.DIR.lock``, released by the kernel if the process dies), so two
+writers cannot both start from the same version and lose one another's change.
+
+Tests kill writers at named stages: with ``LMAKG_TEST_PAUSE_AT=<stage>`` in the environment, :func:`pause_at`
+announces the stage on stderr and sleeps there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+PAUSE_ENV = "LMAKG_TEST_PAUSE_AT"
+PAUSE_MARK = "lmakg: paused at stage "
+
+
+class StoreBusyError(RuntimeError):
+    """Another lmakg process is changing the store."""
+
+
+def pause_at(stage: str) -> None:
+    """Test hook: sleep at ``stage`` when ``LMAKG_TEST_PAUSE_AT`` names it, so a test can kill us there."""
+    if os.environ.get(PAUSE_ENV) == stage:
+        print(f"{PAUSE_MARK}{stage}", file=sys.stderr, flush=True)
+        time.sleep(3600)
+
+
+def store_path(location: str | Path) -> Path:
+    """The absolute path of a store selector (``oxigraph:DIR`` or ``DIR``), without following ``DIR``'s link."""
+    text = str(location).removeprefix("oxigraph:")
+    return Path(os.path.abspath(os.path.expanduser(text)))
+
+
+def _siblings(target: Path, kind: str) -> list[Path]:
+    prefix = f".{target.name}.{kind}-"
+    if not target.parent.is_dir():
+        return []
+    return sorted(p for p in target.parent.iterdir() if p.name.startswith(prefix))
+
+
+def current_version(target: Path) -> Path | None:
+    """The version folder ``target`` links to (``target`` itself for a plain folder), or None."""
+    if target.is_symlink():
+        resolved = target.parent / os.readlink(target)
+        return resolved if resolved.is_dir() else None
+    return target if target.is_dir() else None
+
+
+def recover(target: Path) -> bool:
+    """If ``target`` is missing, restore the store a killed writer left behind; return True if it did.
+
+    Two writers could be interrupted with ``target`` missing: a conversion of a plain-folder store (this
+    module, between moving the folder to ``.DIR.v-legacy-*`` and linking to it) and a build by an older lmakg
+    (between renaming the store to ``.DIR.old-<pid>`` and renaming the new one in). The newest such folder
+    is linked (or renamed) back.
+    """
+    if target.exists() or target.is_symlink():
+        return False
+    legacy = [p for p in _siblings(target, "v") if p.name.startswith(f".{target.name}.v-legacy-") and p.is_dir()]
+    if legacy:
+        newest = max(legacy, key=lambda p: p.stat().st_mtime)
+        with contextlib.suppress(FileExistsError):
+            os.symlink(newest.name, target)
+        return True
+    old = [p for p in _siblings(target, "old") if p.is_dir()]
+    if old:
+        newest = max(old, key=lambda p: p.stat().st_mtime)
+        with contextlib.suppress(FileExistsError, FileNotFoundError, OSError):
+            newest.rename(target)
+        return True
+    return False
+
+
+def _make_pointer(target: Path) -> None:
+    """Turn a plain-folder store into a version behind a link (recoverable if killed halfway)."""
+    if target.is_symlink() or not target.is_dir():
+        return
+    legacy = target.parent / f".{target.name}.v-legacy-{os.getpid()}-{secrets.token_hex(4)}"
+    os.rename(target, legacy)
+    pause_at("convert")
+    os.symlink(legacy.name, target)
+
+
+def cleanup(target: Path) -> list[Path]:
+    """Remove every version but the current one, and pending links: called with the writer lock held, so
+    nothing else is being written and whatever ``target`` does not point to is left over from a replaced
+    version or a killed writer. Returns what was removed."""
+    live = current_version(target)
+    live_name = live.name if live is not None else None
+    removed = []
+    for path in _siblings(target, "v") + _siblings(target, "link"):
+        if path.name == live_name:
+            continue
+        if path.is_symlink() or path.is_file():
+            path.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+@contextlib.contextmanager
+def writing(target: Path) -> Iterator[Path]:
+    """Hold the store's writer lock; recover a store a killed writer left, convert a plain folder to a
+    linked version, and remove unused versions, so the caller starts from a clean, complete store."""
+    import fcntl
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = target.parent / f".{target.name}.lock"
+    with open(lock_path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise StoreBusyError(f"another lmakg process is changing the store {target} (lock {lock_path}); "
+                                 f"try again when it has finished") from exc
+        try:
+            recover(target)
+            _make_pointer(target)
+            cleanup(target)
+            yield target
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def new_version(target: Path) -> Path:
+    """A fresh, not yet existing path for the next version of ``target`` (the caller creates it)."""
+    return target.parent / f".{target.name}.v-{os.getpid()}-{secrets.token_hex(6)}"
+
+
+def commit(target: Path, version: Path) -> None:
+    """Make ``version`` the store at ``target`` in one atomic step (rename a new link over the old one),
+    then remove the version it replaces."""
+    link = target.parent / f".{target.name}.link-{os.getpid()}-{secrets.token_hex(4)}"
+    os.symlink(version.name, link)
+    pause_at("commit")
+    os.replace(link, target)  # the atomic step: before it the old store, after it the new one
+    _sync_folder(target.parent)
+    pause_at("committed")
+    cleanup(target)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk, so the swapped link also survives a power cut (a kill needs no sync)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
