@@ -30,7 +30,6 @@ import os
 import platform
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -53,18 +52,12 @@ def percentile(values: list[float], q: float) -> float:
 
 def start_server(store: str, options: list[str]) -> tuple[subprocess.Popen, str]:
     """Start ``lmakg serve --store STORE --port 0 OPTIONS`` and return it with its endpoint URL."""
-    command = [sys.executable, "-m", "lmakg.cli", "serve", "--store", store, "--port", "0", "--quiet", *options]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"})
-    deadline = time.monotonic() + 120
-    assert process.stderr is not None
-    while time.monotonic() < deadline:
-        line = process.stderr.readline()
-        if not line:
-            break
-        if "SPARQL endpoint" in line:
-            return process, line.split()[2]
-    process.kill()
-    raise SystemExit(f"`{' '.join(command)}` did not start; is {store} a store written by `lmakg build --store`?")
+    from lmakg.serve import ServeError, spawn_serve
+
+    try:
+        return spawn_serve("--store", store, *options, wait=120)
+    except ServeError as exc:
+        raise SystemExit(str(exc)) from None  # the command's own message says what is wrong
 
 
 class Client(threading.Thread):

@@ -30,7 +30,7 @@ from rdflib.query import Result
 from SPARQLWrapper import GET, JSON, POST, POSTDIRECTLY, SELECT, SPARQLWrapper
 
 from lmakg.queries import list_queries
-from lmakg.serve import ServeError, start_server
+from lmakg.serve import ServeError, spawn_serve, start_server
 from lmakg.store import KnowledgeStore, open_store
 
 GRAPH = "https://w3id.org/lmakg/graph/"
@@ -523,21 +523,6 @@ def test_without_a_workbench_other_paths_are_404(server: Any, monkeypatch: pytes
 
 
 # -- the command ---------------------------------------------------------------------------------------
-def serve_process(*options: str) -> tuple[subprocess.Popen, str]:
-    """`lmakg serve ... --port 0` in its own process, with the endpoint it prints."""
-    command = [sys.executable, "-m", "lmakg.cli", "serve", "--port", "0", "--quiet", *options]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stderr.readline()
-        if not line:
-            break
-        if "SPARQL endpoint" in line:
-            return process, line.split()[2]
-    process.kill()
-    raise AssertionError(f"lmakg serve did not start: {process.stderr.read()}")
-
-
 def children(pid: int) -> set[int]:
     found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -551,7 +536,7 @@ def children(pid: int) -> set[int]:
 
 
 def test_lmakg_serve_answers_sparqlwrapper(store_dir: Path) -> None:
-    process, endpoint = serve_process("--store", str(store_dir), "--workers", "1")
+    process, endpoint = spawn_serve("--store", str(store_dir), "--workers", "1")
     try:
         assert endpoint.startswith("http://127.0.0.1:")
         client = SPARQLWrapper(endpoint)
@@ -571,7 +556,7 @@ def test_lmakg_serve_answers_sparqlwrapper(store_dir: Path) -> None:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; workers die with the server on Linux")
 def test_workers_die_with_a_killed_server(store_dir: Path) -> None:
     """Even a server killed outright (no chance to stop its workers) leaves no query running."""
-    process, endpoint = serve_process("--store", str(store_dir), "--workers", "2", "--timeout", "600")
+    process, endpoint = spawn_serve("--store", str(store_dir), "--workers", "2", "--timeout", "600")
     try:
         workers = children(process.pid)
         assert len(workers) >= 2

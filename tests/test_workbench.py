@@ -32,7 +32,7 @@ import pytest
 
 from lmakg import workbench
 from lmakg.queries import list_queries
-from lmakg.vocab import LMA_IRI, LMK_IRI
+from lmakg.vocab import LMA_IRI, LMK_IRI, PREFIXES
 
 FAMILIES = {"UniformLiFlux", "DesolvationRegulation", "SEIOptimization", "AnionRichSolvation",
             "SpaceChargeWeakening", "HighModulusSuppression"}
@@ -87,6 +87,46 @@ def test_pages_reference_only_this_server(path):
         assert url.startswith("/") and not url.startswith("//"), f"{path} refers to {url} outside this server"
         if url.startswith("/static/"):
             assert call(url)[0] == 200, f"{path} refers to {url}, which is not served"
+
+
+class _Layout(HTMLParser):
+    """The navigation links (and which is marked current) and the prefix data block of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nav: list[str] = []
+        self.current: list[str] = []
+        self.prefixes = ""
+        self._in_nav = self._in_prefixes = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self._in_nav = self._in_nav or tag == "nav"
+        self._in_prefixes = tag == "script" and attributes.get("id") == "lmakg-prefixes"
+        if self._in_nav and tag == "a":
+            self.nav.append(attributes["href"] or "")
+            if attributes.get("aria-current") == "page":
+                self.current.append(attributes["href"] or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_nav = self._in_nav and tag != "nav"
+        self._in_prefixes = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_prefixes:
+            self.prefixes += data
+
+
+@pytest.mark.parametrize(("path", "current"), [("/", "/"), ("/index.html", "/"), ("/graph", "/graph"),
+                                               ("/hypotheses", "/hypotheses"), ("/mechanisms", "/mechanisms")])
+def test_pages_share_the_layout(path, current):
+    """Every page has the same navigation bar (the four pages of the README's table) with its own entry
+    marked, and carries the project prefixes of lmakg.vocab, the one list the pages shorten IRIs with."""
+    layout = _Layout()
+    layout.feed(call(path)[2].decode("utf-8"))
+    assert layout.nav == ["/", "/graph", "/hypotheses", "/mechanisms"]
+    assert layout.current == [current]
+    assert json.loads(layout.prefixes) == PREFIXES
 
 
 def test_static_files_and_refusals():
@@ -334,6 +374,15 @@ def test_query_page_shows_the_server_error(visit):
     assert text.startswith("Error 400") and len(text) > len("Error 400: ")
     assert visit.page.is_hidden("#results-panel")
     visit.check_offline()
+
+
+def test_pages_shorten_iris_with_the_project_prefixes(visit):
+    visit.open("/")
+    for prefix, namespace in PREFIXES.items():
+        assert visit.page.evaluate(f"LMAKG.shorten({json.dumps(namespace + 'x')})") == f"{prefix}:x"
+    assert visit.page.evaluate("LMAKG.shorten('http://example.org/x')") == "http://example.org/x"
+    visit.check_offline()
+    assert visit.errors == []
 
 
 def test_graph_page_draws_a_neighbourhood(visit, shots):

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from lmakg import store
+
 
 @dataclass(frozen=True)
 class Format:
@@ -58,20 +60,9 @@ GRAPH_FORMATS: dict[str, Format] = {f.key: f for f in (
     Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml")),
 )}
 
-OX_RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-OX_GRAPH_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
+# pyoxigraph's format for each key: the store's own maps (the keys above are names lmakg.store knows)
+OX_RESULT_FORMATS = {key: store.RESULT_FORMATS[key] for key in RESULT_FORMATS}
+OX_GRAPH_FORMATS = {key: store.RDF_FORMATS[key] for key in GRAPH_FORMATS}
 
 # Names a client may give in a ``format=`` / ``output=`` parameter (as Fuseki and Virtuoso accept).
 FORMAT_PARAMETER_NAMES = {

@@ -29,6 +29,8 @@ import ipaddress
 import logging
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -675,3 +677,31 @@ def _share_with_workbench(store: str | None, knowledge: KnowledgeStore) -> None:
                 log.exception("the workbench could not preload its indexes")
 
         threading.Thread(target=run, name="lmakg-workbench-preload", daemon=True).start()
+
+
+def spawn_serve(*options: str, wait: float = 60.0) -> tuple[subprocess.Popen[str], str]:
+    """Run ``lmakg serve --port 0 --quiet OPTIONS`` in a child process; return it, once it listens, with the
+    endpoint URL it prints on its start line.
+
+    Why a child process rather than :func:`start_server`: a client that must not share the server's CPU
+    time or interpreter (the endpoint benchmark), or a test of the command itself (its signals, its worker
+    processes), needs the real command. The caller stops it (SIGINT or SIGTERM stop it cleanly). Raises
+    :class:`ServeError` with what the command printed if it exits or prints no start line within ``wait``
+    seconds.
+    """
+    command = [sys.executable, "-m", "lmakg.cli", "serve", "--port", "0", "--quiet", *options]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "COLUMNS": "200"})
+    assert process.stderr is not None
+    deadline = time.monotonic() + wait
+    printed = []
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        if "SPARQL endpoint" in line:  # the start line of `lmakg serve` (lmakg.cli.serve)
+            return process, line.split()[2]
+        printed.append(line)
+    process.kill()
+    printed.append(process.stderr.read())
+    process.wait()
+    raise ServeError(f"`{' '.join(command)}` did not start: {''.join(printed).strip() or 'no output'}")

@@ -4,7 +4,8 @@ Why a single ``route`` function: the HTTP server (:mod:`lmakg.serve`) owns socke
 protocol; everything else it hands to :func:`route`, which is a pure request -> response function that tests
 can call without a network. The pages are plain HTML/CSS/JS in ``lmakg/web`` with every script bundled
 (vis-network is vendored), so they work with no internet; the Content-Security-Policy sent with every page
-forbids anything that is not from the server itself.
+forbids anything that is not from the server itself. The pages share one layout (``web/layout.html``: head,
+navigation bar, the project prefixes) filled with each page's title, scripts and body (``web/pages/``).
 
 JSON API (all GET):
 
@@ -26,8 +27,10 @@ wait for one computation instead of repeating it.
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import string
 import threading
 from dataclasses import dataclass, field
 from functools import cache
@@ -39,13 +42,26 @@ from lmakg.vocab import local_name, shorten
 
 Response = tuple[int, dict[str, str], bytes]
 
-PAGES = {
-    "/": "index.html",
-    "/index.html": "index.html",
-    "/graph": "graph.html",
-    "/hypotheses": "hypotheses.html",
-    "/mechanisms": "mechanisms.html",
+
+@dataclass(frozen=True)
+class Page:
+    """One workbench page: ``web/layout.html`` (head, navigation bar) around the body in ``web/pages/``."""
+
+    body: str  # file name in lmakg/web/pages/
+    nav: str  # its entry in the navigation bar
+    title: str  # the <title> after "lmakg workbench · "
+    scripts: tuple[str, ...]  # files in lmakg/web/static/, loaded (deferred) in this order
+
+
+# in the navigation bar's order
+PAGES: dict[str, Page] = {
+    "/": Page("index.html", "Query", "SPARQL", ("common.js", "editor.js")),
+    "/graph": Page("graph.html", "Graph", "Graph", ("vendor/vis-network.min.js", "common.js", "graph.js")),
+    "/hypotheses": Page("hypotheses.html", "Hypotheses", "Hypotheses", ("common.js", "hypotheses.js")),
+    "/mechanisms": Page("mechanisms.html", "Mechanism map", "Mechanism map",
+                        ("vendor/vis-network.min.js", "common.js", "mechanisms.js")),
 }
+PAGE_ALIASES = {"/index.html": "/"}
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -503,6 +519,29 @@ def _json(status: int, data: Any) -> Response:
                     **SECURITY_HEADERS}, body
 
 
+@cache
+def _page(path: str) -> bytes:
+    """The page at ``path`` (a key of :data:`PAGES`): its body, title and scripts in the shared layout, its
+    navigation entry marked as current, and the project prefixes (:data:`lmakg.vocab.PREFIXES`, the one
+    list the pages shorten IRIs with) as a JSON data block, which the Content-Security-Policy allows
+    because it is never executed."""
+    from lmakg.vocab import PREFIXES
+
+    page = PAGES[path]
+    layout, body = _read_asset("layout.html"), _read_asset(f"pages/{page.body}")
+    if layout is None or body is None:
+        raise FileNotFoundError(f"lmakg/web/layout.html or lmakg/web/pages/{page.body} is missing from the package")
+    current = ' aria-current="page"'
+    nav = "\n".join(f'    <a href="{href}"{current if href == path else ""}>{html.escape(other.nav)}</a>'
+                    for href, other in PAGES.items())
+    scripts = "\n".join(f'<script src="/static/{html.escape(s)}" defer></script>' for s in page.scripts)
+    prefixes = json.dumps(PREFIXES, ensure_ascii=False).replace("<", "\\u003c")  # no "</script>" inside
+    text = string.Template(layout.decode("utf-8")).substitute(
+        title=html.escape(page.title), scripts=scripts, prefixes=prefixes, nav=nav,
+        body=body.decode("utf-8").rstrip("\n"))
+    return text.encode("utf-8")
+
+
 def _file(name: str) -> Response | None:
     if not STATIC_NAME.match(name) or ".." in name.split("/"):
         return None
@@ -521,13 +560,15 @@ def route(method: str, path: str, params: dict[str, list[str]], store: str | Non
     ``path`` is the URL path without the query string; ``params`` the parsed query string; ``store`` the
     ``--store`` folder or None (packaged knowledge in memory).
     """
-    ours = path in PAGES or path.startswith("/static/") or path in API
+    page = PAGE_ALIASES.get(path, path)
+    ours = page in PAGES or path.startswith("/static/") or path in API
     if ours and method not in ("GET", "HEAD"):
         status, headers, body = _json(405, {"error": f"{method} is not allowed on {path}; use GET"})
         headers["Allow"] = "GET, HEAD"
         return status, headers, body
-    if path in PAGES:
-        return _file(PAGES[path])
+    if page in PAGES:
+        headers = {"Content-Type": CONTENT_TYPES[".html"], "Cache-Control": "no-cache", **SECURITY_HEADERS}
+        return 200, headers, _page(page)
     if path.startswith("/static/"):
         return _file(path.removeprefix("/"))
     handler = API.get(path)

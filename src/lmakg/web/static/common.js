@@ -19,19 +19,8 @@ const LMAKG = (() => {
   }
   const colourOf = (kind) => colours[kind] || colours.other || "#e0e0e0";
 
-  const PREFIXES = {
-    "lma": "https://w3id.org/lmakg/ontology#",
-    "lmk": "https://w3id.org/lmakg/kg/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "qudt": "http://qudt.org/schema/qudt/",
-    "unit": "http://qudt.org/vocab/unit/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "lmr": "https://w3id.org/lmakg/rules/",
-  };
+  /* The project prefixes (lmakg.vocab.PREFIXES), written into every page by the server (lmakg.workbench). */
+  const PREFIXES = JSON.parse(document.getElementById("lmakg-prefixes").textContent);
 
   function shorten(iri) {
     let best = null;
@@ -185,14 +174,6 @@ const LMAKG = (() => {
       el("p", null, el("a", { class: "button", href: `/graph?iri=${encodeURIComponent(node.id)}` }, "Neighbourhood")),
     );
   }
-
-  /* Mark the current page in the navigation bar. */
-  function markNav() {
-    for (const a of document.querySelectorAll("header.top nav a")) {
-      if (a.getAttribute("href") === window.location.pathname) a.setAttribute("aria-current", "page");
-    }
-  }
-  document.addEventListener("DOMContentLoaded", markNav);
 
   return { loadKinds, shorten, localName, api, el, kindChip, legend, drawGraph, nodeInfo };
 })();
