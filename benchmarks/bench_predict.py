@@ -85,27 +85,38 @@ def screen(count: int, folder: Path) -> dict[str, float]:
     wall = time.perf_counter() - began
     if proc.returncode != 0:
         raise SystemExit(f"screening failed: {proc.stderr[-800:]}")
-    lines = (folder / "results.csv").read_text().count("\n") - 1
-    errors = sum(1 for line in (folder / "results.csv").read_text().splitlines() if ",error," in line)
-    return {"candidates": made, "rows": lines, "errors": errors, "seconds": wall, "per_second": made / wall}
+    import csv
+
+    with (folder / "results.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    errors = [r["error"] for r in rows if r["status"] == "error"]
+    return {"candidates": made, "rows": len(rows), "errors": len(errors), "error_messages": errors[:10],
+            "seconds": wall, "per_second": made / wall}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--screen", type=int, default=10_000, help="candidates in the screening run (0: skip)")
+    parser.add_argument("--screen-only", action="store_true", help="skip the single-molecule timings")
     args = parser.parse_args()
+    previous = RESULTS / "predict.json"
     results: dict[str, object] = {}
+    if args.screen_only:  # keep the single-molecule timings of the last full run
+        if not previous.exists():
+            raise SystemExit(f"--screen-only needs an earlier full run ({previous} is missing)")
+        results = {k: v for k, v in json.loads(previous.read_text()).items() if k != "screen"}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        results["warm"] = warm(args.repeats)
-        print("warm", results["warm"], flush=True)
-        results["cli"] = cli(args.repeats, None)
-        print("cli", results["cli"], flush=True)
-        subprocess.run([*_lmakg(), "build", "--store", str(folder / "store"), "--no-artifacts"], check=True,
-                       capture_output=True)
-        results["cli_store"] = cli(args.repeats, str(folder / "store"))
-        print("cli --store", results["cli_store"], flush=True)
+        if not args.screen_only:
+            results["warm"] = warm(args.repeats)
+            print("warm", results["warm"], flush=True)
+            results["cli"] = cli(args.repeats, None)
+            print("cli", results["cli"], flush=True)
+            subprocess.run([*_lmakg(), "build", "--store", str(folder / "store"), "--no-artifacts"], check=True,
+                           capture_output=True)
+            results["cli_store"] = cli(args.repeats, str(folder / "store"))
+            print("cli --store", results["cli_store"], flush=True)
         if args.screen:
             results["screen"] = screen(args.screen, folder)
             print("screen", results["screen"], flush=True)

@@ -68,8 +68,9 @@ SCALE_SETUP = textwrap.dedent("""
         for p in knowledge_files():
             (ontology if p.parent.name == "ontology" else kg).parse(p, format="turtle")
         base = kg.serialize(format="nt")
-        # shared by all copies: what rules name by IRI (principles with thresholds, trade-offs, Li+, AlN)
-        keep = {"ref-", "sec-", "constant-", "review", "principle-", "tradeoff-", "perspective-", "Li-cation", "AlN"}
+        # shared by all copies: the review's sections and what rules name by IRI (principles with thresholds,
+        # trade-offs, constants, Li+, AlN); references are per copy (each copy stands for another review)
+        keep = {"sec-", "constant-", "review", "principle-", "tradeoff-", "perspective-", "Li-cation", "AlN"}
         def rename(match, n):
             local = match.group(1)
             if any(local.startswith(k) for k in keep):
@@ -77,8 +78,12 @@ SCALE_SETUP = textwrap.dedent("""
             return f"<{LMK}{local}--c{n}>"
         parts = [ontology.serialize(format="nt")]
         pattern = re.compile(r"<" + re.escape(LMK) + r"([^>]+)>")
+        shared_subject = re.compile(r"^<" + re.escape(LMK) + r"(?:" + "|".join(map(re.escape, keep)) + r")[^>]*> ")
+        once = [line for line in base.splitlines() if not shared_subject.match(line)]
         for n in range(copies):
-            text = pattern.sub(lambda m: rename(m, n), base)
+            # what the shared nodes say about themselves (AlN's conductivity, Li+'s potential, a principle's
+            # threshold) is stated once, as in one real graph; each copy repeats only its own designs/species
+            text = pattern.sub(lambda m: rename(m, n), base if n == 0 else "\\n".join(once))
             parts.append(re.sub(r"_:(\\w+)", lambda m: f"_:c{n}x{m.group(1)}", text))
         return "\\n".join(parts)
 """)

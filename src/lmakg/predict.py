@@ -230,7 +230,7 @@ class Predictor:
         """Predictions for one candidate (a dict, as documented in :func:`predict`)."""
         return self.predict_many([candidate], explain=explain)[0]
 
-    def predict_many(self, candidates: list[Candidate], explain: bool = False, chunk: int = 50,
+    def predict_many(self, candidates: list[Candidate], explain: bool = False, chunk: int = 200,
                      progress: Any = None) -> list[dict[str, Any]]:
         """Predictions for many candidates, in input order. A candidate with bad input gets
         ``{"input": ..., "error": message}`` instead of predictions; the others are judged regardless.

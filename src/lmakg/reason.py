@@ -349,6 +349,38 @@ class _Instantiator:
             return None
         return s, p, o
 
+    def builders(self, patterns: list[tuple[Any, Any, Any]], names: list[str]) -> list[Any]:
+        """Patterns compiled against a solution layout: each position is (column, None) for a variable
+        or (-1, store term) for a constant; None for a pattern with a variable the query never binds.
+        Instantiating one is then three index lookups (see :func:`_build`)."""
+        from rdflib.term import Variable
+
+        column = {name: i for i, name in enumerate(names)}
+        compiled: list[Any] = []
+        for pattern in patterns:
+            spec = []
+            for t in pattern:
+                if isinstance(t, Variable):
+                    spec.append((column.get(str(t), -2), None))
+                else:
+                    spec.append((-1, self.term(t, {})))
+            usable = all(i != -2 for i, _ in spec) and all(c is not None for i, c in spec if i == -1)
+            compiled.append(tuple(spec) if usable else None)
+        return compiled
+
+
+def _build(spec: Any, values: tuple[Any, ...]) -> tuple[Any, Any, Any] | None:
+    """A triple from a compiled pattern and one solution row; None if a variable is unbound."""
+    if spec is None:
+        return None
+    (i, a), (j, b), (k, c) = spec
+    s = values[i] if i >= 0 else a
+    p = values[j] if j >= 0 else b
+    o = values[k] if k >= 0 else c
+    if s is None or p is None or o is None:
+        return None
+    return s, p, o
+
 
 def infer(
     store: KnowledgeStore,
@@ -397,23 +429,20 @@ def infer(
             last_rows[rule.id] = (names, rows)
             names_of[rule.id] = names
             old, seen = done.get(rule.id, ()), mine[rule.id]
-            new: dict[tuple[str, str, str], tuple[Any, Any, Any]] = {}
+            template = make.builders(rule.template, names)
+            new: dict[tuple[Any, Any, Any], None] = {}
             for values in rows:
                 # a solution met before already added its conclusions (the store only grows), so only
                 # new solutions are instantiated: semi-naive evaluation at the level of rule firings
                 if values in seen or values in old:
                     continue
                 seen.add(values)
-                row = dict(zip(names, values, strict=True))
-                for pattern in rule.template:
-                    triple = make.triple(pattern, row)
-                    if triple is None:
-                        continue
-                    key = tuple(store.term_text(t) for t in triple)
-                    if key not in new and not store.contains(*triple):
-                        new[key] = triple
+                for spec in template:
+                    triple = _build(spec, values)
+                    if triple is not None and triple not in new and not store.contains(*triple):
+                        new[triple] = None
             if new:
-                store.add_triples(list(new.values()), str(INFERRED_GRAPH))
+                store.add_triples(list(new), str(INFERRED_GRAPH))
                 added += len(new)
                 per_rule[rule.id] += len(new)
             timing[rule.id] += time.perf_counter() - began
@@ -469,7 +498,17 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: _Instanti
     provenance = str(PROVENANCE_GRAPH)
     text_of: dict[Any, str] = {}
     statements: dict[tuple[Any, Any, Any], tuple[Any, str]] = {}
+    checked: set[tuple[Any, Any, Any]] = set()
+    is_inferred: set[tuple[Any, Any, Any]] = set()
     count = 0
+
+    def check(triple: tuple[Any, Any, Any]) -> bool:
+        """Whether a conclusion is in the inferred graph (asked once per triple)."""
+        checked.add(triple)
+        if store.contains(*triple, graph=inferred):
+            is_inferred.add(triple)
+            return True
+        return False
 
     def text(term: Any) -> str:
         found = text_of.get(term)
@@ -491,16 +530,17 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: _Instanti
         names, rows = (rows_by_rule[rule.id] if rows_by_rule is not None
                        else store.solutions(rule.select, reasoning_graphs(store)))
         rule_node = store.iri(rule.iri)
+        template = make.builders(rule.template, names)
+        premises = list(zip(make.builders(rule.premises, names), rule.premise_certain, strict=True))
         sink: list[tuple[Any, Any, Any]] = []
         for values in rows:
-            row = dict(zip(names, values, strict=True))
-            conclusions = [t for t in (make.triple(p, row) for p in rule.template)
-                           if t is not None and store.contains(*t, graph=inferred)]
+            conclusions = [t for t in (_build(spec, values) for spec in template)
+                           if t is not None and (t in is_inferred if t in checked else check(t))]
             if not conclusions:
                 continue
             premise_nodes: dict[str, Any] = {}
-            for pattern, sure in zip(rule.premises, rule.premise_certain, strict=True):
-                triple = make.triple(pattern, row)
+            for spec, sure in premises:
+                triple = _build(spec, values)
                 if triple is None or (not sure and not store.contains(*triple)):
                     continue
                 node, key = statement(triple, sink)
