@@ -325,6 +325,17 @@ def test_killing_remove_before_the_final_step_leaves_the_addition(added, tmp_pat
     assert fingerprint(store) == before
 
 
+def test_killing_infer_on_a_store_leaves_it_as_it_was(base, tmp_path):
+    """`lmakg infer --store` re-runs the rules on a copy too: killed once the rules ran, before the switch,
+    the store is untouched; run to the end, it holds the same quads as before (re-running adds nothing)."""
+    store = copy_store(base[0], tmp_path)
+    run_until("reasoned", "infer", "--store", str(store))
+    assert fingerprint(store) == base[1]
+    subprocess.run([sys.executable, "-m", "lmakg.cli", "infer", "--store", str(store)], check=True,
+                   capture_output=True)
+    assert fingerprint(store) == base[1]
+
+
 # --------------------------------------------------------------------------------------------------
 # store folders: atomic pointer and recovery (no lmakg process needed)
 # --------------------------------------------------------------------------------------------------

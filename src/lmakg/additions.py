@@ -206,9 +206,10 @@ def _copy(target: Path, current: KnowledgeStore) -> Path:
 
 
 def _change(target: Path, version: Path, edit: Callable[[KnowledgeStore], None],
-            say: Callable[[str], None]) -> int:
+            say: Callable[[str], None], outcome: list[Any] | None = None) -> int:
     """Apply ``edit`` to the copy in ``version``, re-run the rules, and swap the copy in atomically.
-    Returns the number of inferred triples afterwards. On any error (or signal) the copy is deleted."""
+    Returns the number of inferred triples afterwards (``outcome`` receives the inference result). On
+    any error (or signal) the copy is deleted."""
     from lmakg.reason import materialize
 
     committed = False
@@ -217,7 +218,9 @@ def _change(target: Path, version: Path, edit: Callable[[KnowledgeStore], None],
         edit(staged)
         storedir.pause_at("loaded")
         say("re-running the rules")
-        materialize(staged, progress=say)
+        result = materialize(staged, progress=say)
+        if outcome is not None:
+            outcome.append(result)
         inferred = staged.count(str(INFERRED_GRAPH))
         staged.flush()
         del staged
@@ -320,6 +323,21 @@ def remove(key: str, store_dir: str | Path, progress: Callable[[str], None] | No
         del current
         inferred = _change(target, version, lambda staged: _drop(staged, found), say)
     return found, inferred
+
+
+def rerun_rules(store_dir: str | Path, progress: Callable[[str], None] | None = None) -> Any:
+    """`lmakg infer --store`: perceive and re-run the rules on a copy of the store and switch it in
+    atomically, so a kill leaves the store as it was. Returns the inference result."""
+    say = progress or (lambda _m: None)
+    target = storedir.store_path(store_dir)
+    _require_store(target)
+    outcome: list[Any] = []
+    with storedir.writing(target):
+        current = _existing_store(target)
+        version = _copy(target, current)
+        del current
+        _change(target, version, lambda _staged: None, say, outcome)
+    return outcome[0]
 
 
 def additions_in(store_dir: str | Path) -> list[Addition]:

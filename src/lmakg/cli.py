@@ -275,20 +275,25 @@ def infer(
     json_out: JsonOption = False,
 ) -> None:
     """Perceive structures (RDKit) and run the rule modules to a fixpoint; inferences go to their own graph."""
+    from lmakg.additions import AdditionError, rerun_rules
     from lmakg.build import load_knowledge
     from lmakg.reason import RuleError, materialize
     from lmakg.store import StoreError, open_store
+    from lmakg.storedir import StoreBusyError
 
     console = _console(stderr=True)
+
+    def say(message: str) -> None:
+        console.print(f"[dim]{message}[/dim]")
+
     try:
-        if store:
-            knowledge = open_store(f"oxigraph:{store}")
+        if store:  # on a copy, switched in atomically: a kill leaves the store as it was
+            result = rerun_rules(store.removeprefix("oxigraph:"), progress=say)
         else:
             knowledge = open_store("oxigraph:")
             load_knowledge(knowledge)
-        result = materialize(knowledge, progress=lambda m: console.print(f"[dim]{m}[/dim]"))
-        knowledge.flush()
-    except (RuleError, StoreError) as exc:
+            result = materialize(knowledge, progress=say)
+    except (RuleError, StoreError, AdditionError, StoreBusyError) as exc:
         _fail(str(exc))
     data = {"rules": result.rules, "added": result.added, "derivations": result.derivations,
             "iterations": result.iterations, "seconds": round(result.seconds, 3),

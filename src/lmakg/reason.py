@@ -570,7 +570,7 @@ def materialize(store: KnowledgeStore, rules: list[Rule] | None = None,
     store.clear_graph(str(INFERRED_GRAPH))
     store.clear_graph(str(PROVENANCE_GRAPH))
     perceived = perceive(store)
-    say(f"perceived {perceived} element facts with RDKit")
+    say(f"perceived {perceived} facts with RDKit (features, elements, charges, F fractions)")
     return infer(store, rules, progress=progress, clear=False)
 
 
