@@ -172,9 +172,13 @@ def review_graph(repeats: int) -> list[dict]:
             "lmakg build --store DIR (validate, load, infer, 4 artifacts)":
                 [lmakg, "build", "--store", f"{tmp}/store", "--out", f"{tmp}/out"],
             "lmakg infer (in memory, cold process)": [lmakg, "infer"],
-            "lmakg hypotheses (cold process)": [lmakg, "hypotheses", "--top", "10"],
-            "lmakg hypotheses --store DIR (cold process)": [lmakg, "hypotheses", "--top", "10", "--store",
-                                                            f"{tmp}/store"],
+            "lmakg hypotheses, all kinds (cold process)": [lmakg, "hypotheses", "--top", "10"],
+            "lmakg hypotheses --store DIR, all kinds (cold process)": [lmakg, "hypotheses", "--top", "10",
+                                                                       "--store", f"{tmp}/store"],
+            "lmakg hypotheses --kinds component,combination (cold process)":
+                [lmakg, "hypotheses", "--top", "10", "--kinds", "component,combination"],
+            "lmakg hypotheses --kinds component,combination --store DIR (cold process)":
+                [lmakg, "hypotheses", "--top", "10", "--kinds", "component,combination", "--store", f"{tmp}/store"],
         }
         for name, cmd in commands.items():
             times = []

@@ -385,8 +385,9 @@ def hypotheses(
     json_out: JsonOption = False,
     explain_out: Annotated[bool, typer.Option("--explain", help="Print each hypothesis's evidence tree.")] = False,
     kinds: Annotated[str, typer.Option("--kinds", help="Comma-separated kinds: component, combination, molecule "
-                                       "(molecules designed by the review's moves; judging them takes seconds, "
-                                       "so they are not in the default).")] = "component,combination",
+                                       "(new molecules one design move away from the review's species, judged "
+                                       "by the rules; about 2 s more than the other two).")]
+    = "component,combination,molecule",
     store: StoreOption = None,
 ) -> None:
     """Rank candidate multifunctional designs, each with its explanation, trade-offs and score."""
