@@ -7,18 +7,13 @@ import shutil
 
 import pytest
 
-from lmakg.build import load_knowledge
 from lmakg.differential import pyshacl_closure
-from lmakg.reason import materialize
-from lmakg.store import open_store
 
 
 @pytest.fixture(scope="module")
-def reasoned():
-    store = open_store()
-    load_knowledge(store)
-    materialize(store)
-    return store
+def reasoned(knowledge):
+    """The review, loaded and reasoned over (the session's shared store; these tests only read it)."""
+    return knowledge
 
 
 @pytest.mark.slow

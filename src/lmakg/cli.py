@@ -288,7 +288,7 @@ def infer(
 
     try:
         if store:  # on a copy, switched in atomically: a kill leaves the store as it was
-            result = rerun_rules(store.removeprefix("oxigraph:"), progress=say)
+            result = rerun_rules(store, progress=say)
         else:
             knowledge = open_store("oxigraph:")
             load_knowledge(knowledge)
@@ -486,7 +486,7 @@ def predict(
                 kind, number, unit = parse_property(option, value)
                 candidate.properties[kind] = number
                 candidate.units[kind] = unit
-        result = Predictor(_store_path(store)).predict(candidate)
+        result = Predictor(store).predict(candidate)
     except (PredictionInputError, StoreError) as exc:
         _fail(str(exc))
     if "error" in result:
@@ -662,11 +662,6 @@ def design(
     render(report, _console())
 
 
-def _store_path(store: str | None) -> str | None:
-    """A --store value as a path for the predictor (None: the packaged graph)."""
-    return store.removeprefix("oxigraph:") if store else None
-
-
 def _predict_batch(file: Path, out_file: Path | None, out_format: str | None, store: str | None) -> None:
     """`lmakg predict --file`: screen a CSV of candidates with a progress bar; bad rows are reported
     (file:line: message) and kept in the output with status 'error', the others are judged."""
@@ -684,7 +679,7 @@ def _predict_batch(file: Path, out_file: Path | None, out_format: str | None, st
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=err, transient=True) as bar:
             task = bar.add_task("loading the reasoned graph", total=total)
-            predictor = Predictor(_store_path(store))
+            predictor = Predictor(store)
             bar.update(task, description="judging candidates")
             results = screen(file, predictor, progress=lambda done: bar.update(task, completed=done))
         text = write_results(results, out_file, fmt)

@@ -24,12 +24,12 @@ than one reified statement per triple, which would triple the size of the proven
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
 from lmakg import chem
 from lmakg.queries import run_engine_query
+from lmakg.reason import DERIVATION_NS, PROVENANCE_GRAPH, digest, reify
 from lmakg.store import KnowledgeStore
 from lmakg.vocab import GRAPH, LMA_IRI, PREFIXES
 
@@ -42,17 +42,12 @@ PERCENT = "http://qudt.org/vocab/unit/PERCENT"
 SOURCE_PREDICATE = {"smiles": "smiles", "repeat": "repeatUnitSmiles", "composition": "composition"}
 
 
-def _digest(*parts: str) -> str:
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
-
-
 def perceive(store: KnowledgeStore, subjects: set[str] | None = None) -> int:
     """Assert what RDKit perceives for every species with a structure; return the perceived triples added.
 
     With ``subjects`` (species IRIs), only those are perceived and the perceived graph is added to rather
     than rebuilt: how `lmakg predict` perceives a candidate on an already perceived graph.
     """
-    from lmakg.reason import DERIVATION_NS, PROVENANCE_GRAPH, STATEMENT_NS
 
     if subjects is None:
         store.clear_graph(str(PERCEIVED_GRAPH))
@@ -72,9 +67,8 @@ def perceive(store: KnowledgeStore, subjects: set[str] | None = None) -> int:
     method = f"perceived by RDKit {version} from the structure (standard atomic weights of its periodic table)"
 
     def statement(triple: tuple[Any, Any, Any]) -> Any:
-        node = iri(STATEMENT_NS + _digest(" ".join(store.term_text(t) for t in triple)))
-        provenance.extend(((node, rdf_type, iri(rdf + "Statement")), (node, iri(rdf + "subject"), triple[0]),
-                           (node, iri(rdf + "predicate"), triple[1]), (node, iri(rdf + "object"), triple[2])))
+        node, _key, description = reify(store, triple)
+        provenance.extend(description)
         return node
 
     for row in run_engine_query(store, "structures"):
@@ -91,7 +85,7 @@ def perceive(store: KnowledgeStore, subjects: set[str] | None = None) -> int:
             continue  # validation reports unparsable SMILES; perception just skips them
         subject = iri(species)
         premise = statement((subject, iri(LMA_IRI + SOURCE_PREDICATE[kind]), lit(text)))
-        derivation = iri(DERIVATION_NS + _digest("rdkit", store.term_text(premise)))
+        derivation = iri(DERIVATION_NS + digest("rdkit", store.term_text(premise)))
         provenance.extend(((derivation, rdf_type, iri(LMA_IRI + "Derivation")),
                            (derivation, iri(prov + "wasAssociatedWith"), agent),
                            (derivation, iri(LMA_IRI + "premise"), premise)))
@@ -127,7 +121,7 @@ def _element_counts(species: str, counts: dict[str, int], declared: set[str], ir
                     describe: Callable[[Any, list[tuple[str, Any]]], None]) -> None:
     """One lma:ElementCount per element of the formula unit."""
     for symbol, count in counts.items():
-        node = iri(f"{PERCEIVED_NS}element-count/{_digest(species, symbol)}")
+        node = iri(f"{PERCEIVED_NS}element-count/{digest(species, symbol)}")
         conclude("hasElementCount", node)
         pairs = [(PREFIXES["rdf"] + "type", iri(LMA_IRI + "ElementCount")),
                  (LMA_IRI + "elementSymbol", lit(symbol)),
@@ -142,7 +136,7 @@ def _fluorine_fraction(species: str, kind: str, text: str, counts: dict[str, int
                        describe: Callable[[Any, list[tuple[str, Any]]], None]) -> None:
     """The F mass fraction (4.1: F sources are chosen by it, e.g. 76 % for -(CF2)n- [116]) in percent."""
     percent = 100 * chem.mass_fraction_of(counts, "F")
-    node = iri(f"{PERCEIVED_NS}mass-fraction/{_digest(species, 'F', text)}")
+    node = iri(f"{PERCEIVED_NS}mass-fraction/{digest(species, 'F', text)}")
     conclude("hasQuantity", node)
     scope = "per repeat unit (end groups neglected)" if kind == "repeat" else "of the formula unit"
     describe(node, [

@@ -315,22 +315,33 @@ def compile_rule(rule: Rule) -> None:
 # Running rules
 # ----------------------------------------------------------------------------------------------------
 
-def _digest(*parts: str) -> str:
+def digest(*parts: str) -> str:
+    """The content hash that names derivations and statements (same content, same IRI: re-runs add nothing)."""
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
 
 
+def reify(store: KnowledgeStore, triple: tuple[Any, Any, Any]) -> tuple[Any, str, list[tuple[Any, Any, Any]]]:
+    """The rdf:Statement node naming a triple (by content hash), its hash, and the four triples describing it.
+    Used for the premises and conclusions of rule firings and of RDKit perception alike."""
+    key = digest(" ".join(store.term_text(t) for t in triple))
+    node = store.iri(STATEMENT_NS + key)
+    return node, key, [(node, store.iri(RDF + "type"), store.iri(RDF + "Statement")),
+                       (node, store.iri(RDF + "subject"), triple[0]),
+                       (node, store.iri(RDF + "predicate"), triple[1]),
+                       (node, store.iri(RDF + "object"), triple[2])]
+
+
 class _Instantiator:
-    """Turns rdflib template terms into store terms, with the solution's bindings."""
+    """Compiles rdflib template terms into store terms (constants cached) for :func:`_build`."""
 
     def __init__(self, store: KnowledgeStore) -> None:
         self.store = store
         self.cache: dict[Any, Any] = {}
 
-    def term(self, t: Any, row: dict[str, Any]) -> Any:
-        from rdflib.term import Literal, URIRef, Variable
+    def constant(self, t: Any) -> Any:
+        """The store term of an IRI or literal of a template (None for anything else)."""
+        from rdflib.term import Literal, URIRef
 
-        if isinstance(t, Variable):
-            return row.get(str(t))
         cached = self.cache.get(t)
         if cached is not None:
             return cached
@@ -342,12 +353,6 @@ class _Instantiator:
             return None
         self.cache[t] = made
         return made
-
-    def triple(self, pattern: tuple[Any, Any, Any], row: dict[str, Any]) -> tuple[Any, Any, Any] | None:
-        s, p, o = (self.term(x, row) for x in pattern)
-        if s is None or p is None or o is None:
-            return None
-        return s, p, o
 
     def builders(self, patterns: list[tuple[Any, Any, Any]], names: list[str]) -> list[Any]:
         """Patterns compiled against a solution layout: each position is (column, None) for a variable
@@ -363,7 +368,7 @@ class _Instantiator:
                 if isinstance(t, Variable):
                     spec.append((column.get(str(t), -2), None))
                 else:
-                    spec.append((-1, self.term(t, {})))
+                    spec.append((-1, self.constant(t)))
             usable = all(i != -2 for i, _ in spec) and all(c is not None for i, c in spec if i == -1)
             compiled.append(tuple(spec) if usable else None)
         return compiled
@@ -488,15 +493,12 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: _Instanti
     Provenance is written rule by rule (bounded memory); statement nodes are cached by content.
     """
     rdf_type = store.iri(RDF + "type")
-    statement_cls = store.iri(RDF + "Statement")
-    subj, pred, obj = store.iri(RDF + "subject"), store.iri(RDF + "predicate"), store.iri(RDF + "object")
     derivation_cls = store.iri(LMA_IRI + "Derivation")
     used_rule = store.iri(LMA_IRI + "usedRule")
     conclusion_p = store.iri(LMA_IRI + "conclusion")
     premise_p = store.iri(LMA_IRI + "premise")
     inferred = str(INFERRED_GRAPH)
     provenance = str(PROVENANCE_GRAPH)
-    text_of: dict[Any, str] = {}
     statements: dict[tuple[Any, Any, Any], tuple[Any, str]] = {}
     checked: set[tuple[Any, Any, Any]] = set()
     is_inferred: set[tuple[Any, Any, Any]] = set()
@@ -510,19 +512,11 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: _Instanti
             return True
         return False
 
-    def text(term: Any) -> str:
-        found = text_of.get(term)
-        if found is None:
-            found = text_of[term] = store.term_text(term)
-        return found
-
     def statement(triple: tuple[Any, Any, Any], sink: list[tuple[Any, Any, Any]]) -> tuple[Any, str]:
         found = statements.get(triple)
         if found is None:
-            key = _digest(" ".join(text(t) for t in triple))
-            node = store.iri(STATEMENT_NS + key)
-            sink.extend(((node, rdf_type, statement_cls), (node, subj, triple[0]), (node, pred, triple[1]),
-                         (node, obj, triple[2])))
+            node, key, description = reify(store, triple)
+            sink.extend(description)
             found = statements[triple] = (node, key)
         return found
 
@@ -546,7 +540,7 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: _Instanti
                 node, key = statement(triple, sink)
                 premise_nodes[key] = node
             keys = sorted(premise_nodes)
-            d_node = store.iri(DERIVATION_NS + _digest(rule.iri, *keys))
+            d_node = store.iri(DERIVATION_NS + digest(rule.iri, *keys))
             sink.extend(((d_node, rdf_type, derivation_cls), (d_node, used_rule, rule_node)))
             sink.extend((d_node, premise_p, premise_nodes[k]) for k in keys)
             sink.extend((d_node, conclusion_p, statement(c, sink)[0]) for c in conclusions)
