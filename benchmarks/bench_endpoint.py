@@ -52,7 +52,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def start_server(store: str, options: list[str]) -> tuple[subprocess.Popen, str]:
     """Start ``lmakg serve --store STORE --port 0 OPTIONS`` and return it with its endpoint URL."""
-    from lmakg.serve import ServeError, spawn_serve
+    from lmakg.server.app import spawn_serve
+    from lmakg.server.config import ServeError
 
     try:
         return spawn_serve("--store", store, *options, wait=120)
@@ -172,7 +173,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "endpoint.md")
     args = parser.parse_args()
 
-    from lmakg.queries import list_queries
+    from lmakg.knowledge.queries import list_queries
 
     queries = [(q.name, q.text) for q in list_queries()]
     meta = {"machine": f"{os.cpu_count()} CPUs, {platform.python_implementation()} {platform.python_version()}",

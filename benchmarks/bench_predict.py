@@ -41,11 +41,12 @@ MOLECULES = [  # salts and molecules the review never lists, as in tests/test_pr
 
 
 def _lmakg() -> list[str]:
-    return [sys.executable, "-m", "lmakg.cli"]
+    return [sys.executable, "-m", "lmakg"]
 
 
 def warm(repeats: int) -> dict[str, float]:
-    from lmakg.predict import Candidate, Predictor
+    from lmakg.chemistry.candidates import Candidate
+    from lmakg.chemistry.predict import Predictor
 
     start = time.perf_counter()
     predictor = Predictor()

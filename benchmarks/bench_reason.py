@@ -57,8 +57,8 @@ SCALE_SETUP = textwrap.dedent("""
     from pathlib import Path
     def peak():  # this process's peak resident memory in MiB (Linux reports KiB)
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    from lmakg import resources
-    from lmakg.validate import knowledge_files
+    from lmakg.knowledge import resources
+    from lmakg.knowledge.resources import knowledge_files
     LMK = "https://w3id.org/lmakg/kg/"
     EXCLUDE = set(filter(None, os.environ.get("LMAKG_BENCH_EXCLUDE", "").split(",")))
     RULE_FILES = [p for p in resources.turtle_files("rules") if p.name not in EXCLUDE]
@@ -91,8 +91,8 @@ SCALE_SETUP = textwrap.dedent("""
 
 def lmakg_code(copies: int) -> str:
     return SCALE_SETUP + textwrap.dedent(f"""
-    from lmakg.store import open_store
-    from lmakg.reason import materialize
+    from lmakg.knowledge.store import open_store
+    from lmakg.chemistry.materialize import materialize
     data = scaled_ntriples({copies}).encode()
     store = open_store()
     t0 = time.perf_counter()
@@ -101,7 +101,7 @@ def lmakg_code(copies: int) -> str:
         store.load_file(p, "https://w3id.org/lmakg/graph/rules")
     triples = store.count()
     t1 = time.perf_counter()
-    from lmakg.reason import load_rules
+    from lmakg.reasoning.rules import load_rules
     result = materialize(store, load_rules(RULE_FILES))
     t2 = time.perf_counter()
     print(json.dumps({{"triples": triples, "inferred": result.added,
@@ -130,10 +130,10 @@ def pyshacl_code(copies: int) -> str:
     return SCALE_SETUP + textwrap.dedent(f"""
     from pyshacl import shacl_rules
     from rdflib import Graph
-    from lmakg.functions import register_with_rdflib
+    from lmakg.knowledge.functions import register_with_rdflib
     register_with_rdflib()
-    from lmakg.perceive import perceive
-    from lmakg.store import open_store
+    from lmakg.chemistry.perceive import perceive
+    from lmakg.knowledge.store import open_store
     data = scaled_ntriples({copies})
     # the same RDKit-perceived facts lmakg's rules see, computed outside the timing
     ox = open_store()
@@ -184,7 +184,7 @@ def review_graph(repeats: int) -> list[dict]:
             times = []
             for _ in range(repeats):
                 if cmd is None:
-                    code = ("import time, json\nfrom lmakg.build import open_knowledge\nopen_knowledge(None)\n"
+                    code = ("import time, json\nfrom lmakg.curation.build import open_knowledge\nopen_knowledge(None)\n"
                             "t=time.perf_counter()\nopen_knowledge(None)\n"
                             "print(json.dumps({'t': time.perf_counter()-t}))")
                     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -5,7 +5,7 @@ Usage::
     python benchmarks/bench_workbench.py             # 5 runs per page
     python benchmarks/bench_workbench.py --runs 10
 
-The server (``lmakg.serve.start_server`` over the packaged knowledge, in memory) runs in its own process,
+The server (``lmakg.server.app.start_server`` over the packaged knowledge, in memory) runs in its own process,
 as ``lmakg serve`` would. Chromium is Debian's (/usr/bin/chromium), driven by Playwright. Every run opens
 a fresh browser context, so nothing is cached in the browser: each load is a *first* page load (HTML,
 CSS, scripts including the 650 kB vis-network, and the page's own API calls). Per page:
@@ -46,7 +46,7 @@ PAGES = {
     "/graph?iri=lmk:FEC (graph drawn, physics stopped)": ("/graph?iri=https://w3id.org/lmakg/kg/FEC",
                                                           "#graph[data-stabilized=true]"),
 }
-SERVER = "from lmakg.serve import start_server; start_server(None, host='127.0.0.1', port={port}).serve_forever()"
+SERVER = "from lmakg.server.app import start_server; start_server(None, host='127.0.0.1', port={port}).serve_forever()"
 
 
 def free_port() -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from lmakg.build import open_knowledge
-from lmakg.store import KnowledgeStore
+from lmakg.chemistry.materialize import open_knowledge
+from lmakg.knowledge.store import KnowledgeStore
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,193 @@
+"""Candidates for ``lmakg predict``: reading the user's input and placing it in the graph as a design.
+
+A candidate is a SMILES in a role (additive, solvent, salt ...), at a concentration, in an optional base
+electrolyte. :func:`candidate_turtle` writes it as a temporary species (salts as dot-separated ions, each ion
+its own species) in a temporary design, so the same rules that explain the review's designs judge it.
+Bad input raises :class:`PredictionInputError` naming the value at fault.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lmakg.chemistry import structures as chem
+from lmakg.knowledge.vocab import GRAPH_IRI, LMK_IRI
+
+USER_NS = LMK_IRI + "user/"
+CANDIDATE_GRAPH = GRAPH_IRI + "candidates"  # the scratch graph candidates are judged in (never persisted)
+ROLES = {
+    "additive": "Additive", "solvent": "Solvent", "cosolvent": "CoSolvent", "salt": "LithiumSalt",
+    "diluent": "Diluent", "coating": "Coating", "separator": "SeparatorModifier",
+    "collector": "CurrentCollectorModifier", "interphase": "ArtificialInterphase",
+    "weakly-solvating-solvent": "WeaklySolvatingSolvent", "non-solvating-cosolvent": "NonSolvatingCoSolvent",
+}
+PLACEMENT = {"Coating": "AnodeSurface", "ArtificialInterphase": "AnodeSurface",
+             "SeparatorModifier": "SeparatorPlacement", "CurrentCollectorModifier": "CurrentCollectorPlacement"}
+MAX_CONCENTRATION = 20.0  # mol/L: no Li-battery electrolyte component exceeds this
+PROPERTY_UNITS = {
+    "lumo": ("LUMOEnergy", {"ev": "EV"}), "homo": ("HOMOEnergy", {"ev": "EV"}),
+    "binding-energy": ("BindingEnergy", {"kj/mol": "KiloJ-PER-MOL"}),
+    "modulus": ("YoungsModulus", {"gpa": "GigaPA"}),
+    "standard-potential": ("StandardReductionPotential", {"v": "V"}),
+    "thermal-conductivity": ("ThermalConductivity", {"w/mk": "W-PER-M-K", "w/(m*k)": "W-PER-M-K"}),
+}
+NOT_ASSESSED = {
+    "LUMOEnergy": "no LUMO known: preferential reduction (LUMO ordering, section 4.1) not assessed",
+    "HOMOEnergy": "no HOMO known: oxidation stability (HOMO ordering, section 4.1) not assessed",
+    "BindingEnergy": "no Li+-solvent binding energy known: binding-energy ordering (section 3) not assessed",
+    "YoungsModulus": "no modulus known: Monroe-Newman criterion (section 6.2) not assessed",
+    "ThermalConductivity": "no thermal conductivity known: hot-spot elimination (section 2.2) not assessed",
+}
+
+
+# (reasoned store, each placed candidate's nodes, all new nodes of the batch) -> one annotation per candidate
+Annotator = Callable[[Any, list[set[str]], set[str]], list[Any]]
+
+
+class PredictionInputError(ValueError):
+    """Bad input: the message names the value at fault."""
+
+
+@dataclass
+class Candidate:
+    smiles: str
+    name: str | None = None
+    role: str | None = None
+    concentration: float | None = None
+    electrolyte: str | None = None
+    properties: dict[str, float] = field(default_factory=dict)  # quantity-kind local name -> value
+    units: dict[str, str] = field(default_factory=dict)
+
+
+def parse_concentration(text: str | None) -> float | None:
+    """'0.05M', '0.05 M', '1.2 mol/L' -> mol/L."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)\s*(M|mol/L|mol L-1)?\s*", text)
+    if not match:
+        raise PredictionInputError(f"cannot read concentration {text!r}; write e.g. 0.05M or 1.2 mol/L")
+    value = float(match.group(1))
+    if not 0 < value <= MAX_CONCENTRATION:
+        raise PredictionInputError(f"impossible concentration {text!r}: must be above 0 and at most "
+                                   f"{MAX_CONCENTRATION:g} mol/L")
+    return value
+
+
+def parse_property(option: str, text: str) -> tuple[str, float, str]:
+    """'--lumo -0.9 eV' -> ('LUMOEnergy', -0.9, 'EV'); the unit defaults to the first allowed one."""
+    kind, units = PROPERTY_UNITS[option]
+    match = re.fullmatch(r"\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)\s*([^\s].*)?", text)
+    if not match:
+        example = f"-0.9 {next(iter(units))}"
+        raise PredictionInputError(f"cannot read --{option} value {text!r}; write e.g. '{example}'")
+    unit_text = (match.group(2) or next(iter(units))).strip().lower().replace(" ", "")
+    if unit_text not in units:
+        raise PredictionInputError(f"unknown unit {match.group(2)!r} for --{option}; use one of: "
+                                   f"{', '.join(units)}")
+    return kind, float(match.group(1)), units[unit_text]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:60] or "candidate"
+
+
+def candidate_turtle(c: Candidate, store: Any, known: dict[str, str] | None = None,
+                     tag: str = "") -> tuple[str, str, list[str]]:
+    """Turtle for the candidate: its species (and ions), its design, base electrolyte. Returns
+    (turtle, species IRI, ion IRIs). ``known`` maps InChIKeys to the graph's species (a species the
+    graph already has is reused, with everything known about it); ``tag`` keeps the IRIs of candidates
+    judged together apart."""
+    from lmakg.knowledge.show import NameLookupError, resolve
+
+    try:
+        key = chem.inchikey(c.smiles)
+    except chem.ChemistryError as exc:
+        raise PredictionInputError(f"invalid SMILES {c.smiles!r}: {exc}") from exc
+    role_key = (c.role or "additive").lower()
+    if role_key not in ROLES:
+        raise PredictionInputError(f"unknown role {c.role!r}; use one of: {', '.join(ROLES)}")
+    role = ROLES[role_key]
+    name = c.name or c.smiles
+    slug = tag + (_slug(c.name) if c.name else key[:14])
+    known = known_species(store) if known is None else known
+    species = known.get(key, f"{USER_NS}{slug}")
+    fragments = c.smiles.split(".")
+    lines = ["@prefix lma: <https://w3id.org/lmakg/ontology#> .",
+             "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+             "@prefix qudt: <http://qudt.org/schema/qudt/> .", "@prefix unit: <http://qudt.org/vocab/unit/> .", ""]
+    ions: list[str] = []
+    charge = chem.formal_charge(c.smiles)
+    if len(fragments) > 1:
+        if charge != 0:
+            raise PredictionInputError(f"salt {c.smiles!r} is not neutral (net charge {charge})")
+        kind = "lma:Salt"
+        for i, fragment in enumerate(fragments):
+            z = chem.formal_charge(fragment)
+            if z == 0:
+                raise PredictionInputError(f"fragment {fragment!r} of {c.smiles!r} is neutral; a salt is a set of ions")
+            ion_key = chem.inchikey(fragment)
+            if ion_key in known:  # an ion the graph already knows (e.g. Rb+ with its standard potential)
+                ions.append(known[ion_key])
+                continue
+            ion = f"{USER_NS}{slug}-ion{i + 1}"
+            ions.append(ion)
+            ion_class = "lma:Cation" if z > 0 else "lma:Anion"
+            lines.append(f'<{ion}> a {ion_class} ; rdfs:label "{_quote(fragment)} (from {_quote(name)})" ; '
+                         f'lma:smiles "{_quote(fragment)}" ; lma:inchiKey "{ion_key}" ; lma:charge {z} .')
+    else:
+        kind = "lma:Molecule" if charge == 0 else ("lma:Cation" if charge > 0 else "lma:Anion")
+    double = "<http://www.w3.org/2001/XMLSchema#double>"
+    props = [f'lma:hasQuantity [ a lma:QuantityValue ; lma:quantityKind lma:{k} ; qudt:numericValue "{v}"^^{double} ; '
+             f'qudt:unit unit:{c.units[k]} ; lma:externalSource "user input" ]' for k, v in c.properties.items()]
+    if key not in known:
+        lines.append(f'<{species}> a {kind} ; rdfs:label "{_quote(name)}" ; lma:smiles "{_quote(c.smiles)}" ; '
+                     f'lma:inchiKey "{key}"'
+                     + (f" ; lma:charge {charge}" if kind in ("lma:Cation", "lma:Anion") else "")
+                     + "".join(f" ; lma:hasIon <{i}>" for i in ions) + " .")
+    if props:
+        lines.append(f"<{species}> " + " ; ".join(props) + " .")
+    components = []
+    conc = ""
+    if c.concentration is not None:
+        conc = (f' ; lma:hasQuantity [ a lma:QuantityValue ; lma:quantityKind lma:Concentration ; '
+                f'qudt:numericValue {c.concentration!r} ; qudt:unit unit:MOL-PER-L ; lma:externalSource "user input" ]')
+    components.append(f"[ a lma:{role} ; lma:species <{species}>{conc} ]")
+    # the cation of a salt is present at the salt's concentration (what the Nernst rule needs)
+    for fragment, ion in zip(fragments if ions else [], ions, strict=False):
+        if chem.formal_charge(fragment) > 0 and c.concentration is not None:
+            components.append(f"[ a lma:BaseElectrolyteComponent ; lma:species <{ion}>{conc} ]")
+    if c.electrolyte:
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*M\s+(\S+)\s+in\s+(.+?)\s*", c.electrolyte)
+        if not match:
+            raise PredictionInputError(f"cannot read electrolyte {c.electrolyte!r}; write e.g. '1 M LiPF6 in EC/DEC'")
+        parts = [("LithiumSalt", match.group(2), float(match.group(1)))]
+        parts += [("Solvent", s.strip(), None) for s in match.group(3).split("/") if s.strip()]
+        for part_role, part_name, part_conc in parts:
+            try:
+                iri = resolve(store, part_name)
+            except NameLookupError as exc:
+                raise PredictionInputError(f"unknown electrolyte component {part_name!r} in {c.electrolyte!r}") from exc
+            q = (f' ; lma:hasQuantity [ a lma:QuantityValue ; lma:quantityKind lma:Concentration ; '
+                 f'qudt:numericValue {part_conc!r} ; qudt:unit unit:MOL-PER-L ; lma:externalSource "user input" ]'
+                 if part_conc else "")
+            components.append(f"[ a lma:{part_role} ; lma:species <{iri}>{q} ]")
+    placement = PLACEMENT.get(role, "BulkElectrolyte")
+    lines.append(f'<{USER_NS}{slug}-design> a lma:Design ; rdfs:label "user candidate: {_quote(name)} as {role_key}" ; '
+                 f"lma:placement lma:{placement} ; lma:hasComponent " + " , ".join(components) + " .")
+    return "\n".join(lines), species, ions
+
+
+def _quote(text: str) -> str:
+    """A string safe inside a Turtle "..." literal."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def known_species(store: Any) -> dict[str, str]:
+    """InChIKey -> species IRI for every species of the graph."""
+    from lmakg.knowledge.queries import run_engine_query
+
+    return {row["inchiKey"].value: row["species"].value
+            for row in run_engine_query(store, "species-cards") if "inchiKey" in row}

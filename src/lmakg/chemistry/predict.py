@@ -1,0 +1,233 @@
+"""``lmakg predict``: what the review's principles imply for a molecule or salt the review never saw.
+
+Why it works this way: the rules apply to structures, not names. The input SMILES is checked by RDKit,
+written as a temporary species (salts as dot-separated ions, each ion its own species) in a temporary
+design that places it in its role, at its concentration, in an optional base electrolyte; the graph is
+copied into a fresh in-memory store, perceived and reasoned over, and the new species' predictions are read
+back with their derivations. Nothing is written to any persistent store. What the rules could not judge
+for lack of data is said plainly ("no LUMO known: preferential reduction not assessed").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lmakg.chemistry import structures as chem
+from lmakg.chemistry.candidates import (
+    CANDIDATE_GRAPH,
+    NOT_ASSESSED,
+    USER_NS,
+    Annotator,
+    Candidate,
+    PredictionInputError,
+    candidate_turtle,
+    known_species,
+)
+from lmakg.knowledge.store import StoreError
+from lmakg.knowledge.vocab import local_name
+
+
+class Predictor:
+    """Judges candidates against one reasoned graph kept warm in memory.
+
+    Why: reasoning over the whole review takes about half a second; judging one more species should cost
+    a fraction of that. The predictor reasons over the graph once (or copies a store that `lmakg build
+    --store` already reasoned over into memory), remembers every rule solution of the closed graph, and
+    judges each batch of candidates in a scratch pad (:meth:`KnowledgeStore.scratch`): the candidates'
+    facts, perceptions, inferences and derivations are added, the rules run incrementally (only solutions
+    that involve something new are instantiated), the results are read, and everything added is undone.
+    Nothing is ever written to a persistent store. Candidates of one batch sit in their own designs.
+    ``annotate`` (e.g. :func:`lmakg.hypotheses.joins.joined_hypotheses`) is asked, while the candidates are in
+    the reasoned graph, what the layers above make of them; its answer is each result's ``hypotheses``.
+    Not thread-safe.
+    """
+
+    def __init__(self, store: str | None = None, progress: Any = None, annotate: Annotator | None = None) -> None:
+        from lmakg.chemistry.materialize import materialize, open_knowledge
+        from lmakg.knowledge.store import open_store
+        from lmakg.reasoning.engine import rule_firings
+        from lmakg.reasoning.rules import load_rules
+
+        say = progress or (lambda _m: None)
+        self.rules = load_rules()
+        if store:
+            say(f"copying the reasoned store {store} into memory")
+            source = open_knowledge(store)
+            self.store = open_store()
+            self.store.load_dataset(source.dump("nquads"))
+            del source
+            self._fired = rule_firings(self.store, self.rules)
+        else:
+            say("loading and reasoning over the packaged graph")
+            self.store = open_knowledge(None, reason=False)
+            self._fired = materialize(self.store, self.rules).fired
+        self.known = known_species(self.store)
+        self._evidence = _supporting_index(self.store)
+        self.annotate = annotate
+
+    def predict(self, candidate: Candidate, explain: bool = True) -> dict[str, Any]:
+        """Predictions for one candidate (a dict, as documented in :func:`predict`)."""
+        return self.predict_many([candidate], explain=explain)[0]
+
+    def predict_many(self, candidates: list[Candidate], explain: bool = False, chunk: int = 200,
+                     progress: Any = None) -> list[dict[str, Any]]:
+        """Predictions for many candidates, in input order. A candidate with bad input gets
+        ``{"input": ..., "error": message}`` instead of predictions; the others are judged regardless.
+        ``progress(n_done)`` is called after each chunk."""
+        results: list[dict[str, Any]] = []
+        for begin in range(0, len(candidates), chunk):
+            results.extend(self._judge(candidates[begin:begin + chunk], begin, explain))
+            if progress:
+                progress(len(results))
+        return results
+
+    def _judge(self, batch: list[Candidate], offset: int, explain: bool) -> list[dict[str, Any]]:
+        from lmakg.chemistry.perceive import perceive
+        from lmakg.reasoning.engine import infer
+
+        store = self.store
+        placed: list[tuple[Candidate, str, list[str]] | None] = []
+        errors: dict[int, str] = {}
+        out: list[dict[str, Any]] = []
+        with store.scratch(CANDIDATE_GRAPH):
+            for i, c in enumerate(batch):
+                try:
+                    turtle, species, ions = candidate_turtle(c, store, self.known, tag=f"c{offset + i + 1}-")
+                    store.load_turtle(turtle, graph=CANDIDATE_GRAPH)
+                    placed.append((c, species, ions))
+                except PredictionInputError as exc:
+                    errors[i] = str(exc)
+                    placed.append(None)
+                except StoreError as exc:  # e.g. a character RDF cannot carry in a name
+                    errors[i] = f"cannot place candidate {c.name or c.smiles!r}: {exc}"
+                    placed.append(None)
+            new_nodes = {n for p in placed if p for n in (p[1], *p[2]) if n.startswith(USER_NS)}
+            if new_nodes:
+                perceive(store, subjects=new_nodes)
+            infer(store, self.rules, incremental=True, fired=self._fired)
+            judged = [p for p in placed if p]
+            notes = (self.annotate(store, [{p[1], *p[2]} for p in judged], new_nodes)
+                     if self.annotate and judged else [None] * len(judged))
+            annotations = iter(notes)
+            for i, entry in enumerate(placed):
+                if entry is None:
+                    out.append({"input": _input(batch[i]), "error": errors[i]})
+                    continue
+                c, species, ions = entry
+                out.append(_report(store, c, species, ions, next(annotations), self._evidence, explain))
+        return out
+
+
+def _input(c: Candidate) -> dict[str, Any]:
+    return {"smiles": c.smiles, "name": c.name, "role": c.role or "additive", "concentration": c.concentration,
+            "electrolyte": c.electrolyte, "properties": c.properties}
+
+
+def _report(store: Any, c: Candidate, species: str, ions: list[str], hypotheses: list[dict[str, Any]] | None,
+            evidence: dict[tuple[str, str], list[dict[str, Any]]], explain: bool) -> dict[str, Any]:
+    """Read one candidate's predictions back from the reasoned store."""
+    from lmakg.knowledge.queries import run_engine_query
+    from lmakg.reasoning.explain import explain_mechanism
+
+    subjects = [species, *ions]
+    out: dict[str, Any] = {"input": _input(c), "species": species, "inchiKey": chem.inchikey(c.smiles),
+                           "formalCharge": chem.formal_charge(c.smiles)}
+    out["elements"] = sorted(_values(store, subjects, "containsElement"))
+    out["features"] = sorted(_values(store, [species], "hasFunctionalGroup"))
+    out["fMassFraction"] = round(chem.mass_fraction(c.smiles, "F"), 4)
+    rules_of: dict[tuple[str, str], set[str]] = {}
+    forms, conflicts, ruled_out = set(), set(), set()
+    for s in subjects:
+        for row in run_engine_query(store, "predictions-of", node=f"<{s}>"):
+            p, o = local_name(row["p"].value), row["o"].value
+            if p == "predictedProduct":
+                forms.add(local_name(o))
+            elif p == "hasConflict":
+                conflicts.add(o)
+            elif p == "ruledOut":
+                ruled_out.add((local_name(s), local_name(o)))
+            elif p == "predictedMechanism":
+                found = rules_of.setdefault((s, o), set())
+                if "rule" in row:
+                    found.add(local_name(row["rule"].value))
+    mechanisms = []
+    for (s, o), rules in rules_of.items():
+        entry: dict[str, Any] = {"id": local_name(o), "of": local_name(s), "rules": sorted(rules),
+                                 "supportingDesigns": _supporting_designs(evidence, o, rules)}
+        if explain:
+            entry["explanation"] = explain_mechanism(store, s, o)["predicted"]
+        mechanisms.append(entry)
+    out["mechanisms"] = sorted(mechanisms, key=lambda m: (m["id"], m["of"]))
+    out["forms"] = sorted(forms)
+    out["ruledOut"] = [{"species": s, "mechanism": m} for s, m in sorted(ruled_out)]
+    out["conflicts"] = sorted(local_name(t) for t in conflicts)
+    out["derived"] = [{"kind": local_name(r["kind"].value), "of": local_name(s), "value": float(r["value"].value),
+                       "unit": r["symbol"].value if "symbol" in r else local_name(r["unit"].value),
+                       "rule": r["agentLabel"].value if "agentLabel" in r else local_name(r["derivedBy"].value)}
+                      for s in subjects for r in run_engine_query(store, "derived-values", node=f"<{s}>")]
+    notes = [text for kind, text in NOT_ASSESSED.items() if kind not in c.properties]
+    if any(chem.formal_charge(f) > 0 for f in c.smiles.split(".")) and c.concentration is None:
+        notes.append("no concentration given: the Nernst potential (Eq. 1) and shielding were not assessed")
+    out["notAssessed"] = notes
+    if hypotheses is not None:
+        out["hypotheses"] = hypotheses
+    return out
+
+
+def predict(c: Candidate, store: str | None = None) -> dict[str, Any]:
+    """Predictions for one candidate, as a JSON-ready dict: input, species, inchiKey, formalCharge,
+    elements, features, fMassFraction, mechanisms (id, of, rules, supportingDesigns, explanation), forms,
+    ruledOut, conflicts, derived values, notAssessed. Raises PredictionInputError on bad input."""
+    result = Predictor(store).predict(c, explain=True)
+    if "error" in result:
+        raise PredictionInputError(result["error"])
+    return result
+
+
+def predict_many(candidates: list[Candidate], store: str | None = None, progress: Any = None,
+                 explain: bool = False) -> list[dict[str, Any]]:
+    """Predictions for many candidates in one warm predictor (see :class:`Predictor`)."""
+    return Predictor(store).predict_many(candidates, explain=explain, progress=progress)
+
+
+def _values(store: Any, subjects: list[str], prop: str) -> set[str]:
+    found = set()
+    for s in subjects:
+        for row in store.select(f"SELECT ?o WHERE {{ <{s}> lma:{prop} ?o }}"):
+            found.add(local_name(row["o"].value))
+    return found
+
+
+def _supporting_index(store: Any) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """(mechanism IRI, rule id) -> curated designs whose species the review credits with the mechanism and
+    the rule predicts: the review's own precedent for a prediction. Built once per predictor."""
+    from lmakg.knowledge.queries import run_engine_query
+
+    found: dict[tuple[str, str], dict[str, set[int]]] = {}
+    uses: dict[str, list[dict[str, Any]]] = {}
+    for row in run_engine_query(store, "predicted-evidence"):
+        subject, mechanism = row["subject"].value, row["mechanism"].value
+        if subject.startswith(USER_NS):
+            continue
+        if subject not in uses:
+            uses[subject] = run_engine_query(store, "species-uses", species=f"<{subject}>")
+        for use in uses[subject]:
+            if "mechanism" in use and use["mechanism"].value == mechanism:
+                refs = found.setdefault((mechanism, local_name(row["rule"].value)), {}).setdefault(
+                    local_name(use["design"].value), set())
+                if "referenceNumber" in use:
+                    refs.add(int(use["referenceNumber"].value))
+    return {key: [{"design": d, "references": sorted(r)} for d, r in sorted(designs.items())]
+            for key, designs in found.items()}
+
+
+def _supporting_designs(index: dict[tuple[str, str], list[dict[str, Any]]], mechanism: str,
+                        rules: set[str]) -> list[dict[str, Any]]:
+    merged: dict[str, set[int]] = {}
+    for rule in rules:
+        for entry in index.get((mechanism, rule), []):
+            merged.setdefault(entry["design"], set()).update(entry["references"])
+    return [{"design": d, "references": sorted(r)} for d, r in sorted(merged.items())]
+
+
+__all__ = ["Candidate", "PredictionInputError", "Predictor", "predict", "predict_many"]

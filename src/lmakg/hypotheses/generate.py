@@ -1,0 +1,256 @@
+"""Ranked, explained multifunctional design hypotheses.
+
+Two kinds, both built from the inferred graph (``lmakg.reasoning.engine``) and the curated graph:
+
+* **component** — a species of the graph that acts through two or more mechanism *families*, counting
+  the review's own attributions and the rules' predictions (including species the review never calls
+  multifunctional);
+* **combination** — a new pairing minted by a pattern rule in ``rules/combinations.ttl`` (a shielding
+  cation with an SEI-forming anion, a fluoride of a Li-alloying metal, ...);
+* **molecule** (only when asked for, ``kinds``) — a new structure made from a review species by one of the
+  review's design moves (``kg/design-moves.ttl``) and judged by the rules (``lmakg.chemistry.design``). Not in the
+  default because judging new structures means reasoning over them (seconds, not milliseconds).
+
+Scoring (also in the README):
+
+* each piece of evidence for a mechanism family has a weight: 1.0 when the review itself attributes the
+  mechanism to the species in a design, else the rule's ``lma:confidence``;
+* family strength = highest weight + 0.1 per further independent piece of evidence (at most +0.3);
+* a family counts only if its strength is at least ``ABSTAIN_BELOW`` (0.6): weak support abstains;
+* score = pattern confidence (1 for component hypotheses) x sum of counted family strengths
+  - 0.15 per distinct trade-off that applies (at most three);
+* a hypothesis needs two counted families; a mechanism a principle rules out for a part (lma:ruledOut)
+  is never proposed (the hypothesis drops it, and a combination built on it is dropped).
+
+Output is deterministic: sorted by score (descending), then id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from lmakg.hypotheses.model import Hypothesis
+from lmakg.hypotheses.molecules import molecule_hypotheses
+from lmakg.knowledge.queries import run_engine_query
+from lmakg.knowledge.store import KnowledgeStore
+from lmakg.knowledge.vocab import local_name
+from lmakg.reasoning.evidence import Evidence, family_table, score
+
+
+class _Context:
+    """Everything the generator reads from the store, fetched once."""
+
+    def __init__(self, store: KnowledgeStore) -> None:
+        self.family_of: dict[str, str] = {}
+        self.labels: dict[str, str] = {}
+        for row in run_engine_query(store, "mechanism-families"):
+            self.family_of[row["mechanism"].value] = local_name(row["family"].value)
+        self.family_by_mechanism = {local_name(m): f for m, f in self.family_of.items()}
+        self.rules: dict[str, dict[str, Any]] = {}
+        for row in run_engine_query(store, "rule-metadata"):
+            self.rules[row["rule"].value] = {
+                "label": row["label"].value if "label" in row else local_name(row["rule"].value),
+                "confidence": float(row["confidence"].value) if "confidence" in row else 0.5,
+                "principle": local_name(row["principle"].value) if "principle" in row else None,
+                "principleLabel": row["principleLabel"].value if "principleLabel" in row else None,
+                "section": row["sectionNumber"].value if "sectionNumber" in row else None,
+            }
+        self.design_info: dict[str, dict[str, Any]] = {}
+        for row in run_engine_query(store, "design-references"):
+            info = self.design_info.setdefault(row["design"].value, {"refs": set(), "section": None})
+            if "referenceNumber" in row:
+                info["refs"].add(int(row["referenceNumber"].value))
+            if "sectionNumber" in row:
+                info["section"] = row["sectionNumber"].value
+            info["label"] = row["label"].value if "label" in row else local_name(row["design"].value)
+            info["multifunctional"] = "multifunctional" in row and row["multifunctional"].value == "true"
+        self.refs_by_design = {local_name(d): info["refs"] for d, info in self.design_info.items()}
+        self.cards: dict[str, dict[str, Any]] = {}
+        for row in run_engine_query(store, "species-cards"):
+            card = self.cards.setdefault(row["species"].value, {"id": local_name(row["species"].value)})
+            for key in ("label", "smiles", "inchiKey"):
+                if key in row:
+                    card.setdefault(key, row[key].value)
+        self.roles: dict[str, set[str]] = defaultdict(set)
+        self.curated: dict[str, list[Evidence]] = defaultdict(list)
+        self.design_species: dict[str, set[str]] = defaultdict(set)
+        for row in run_engine_query(store, "species-uses"):
+            species, design = row["species"].value, row["design"].value
+            self.roles[species].add(local_name(row["role"].value))
+            self.design_species[design].add(species)
+            if "mechanism" in row:
+                info = self.design_info.get(design, {})
+                self.curated[species].append(Evidence(
+                    "review", local_name(row["mechanism"].value), 1.0, designs=[local_name(design)],
+                    section=info.get("section"), references=sorted(info.get("refs", set()))))
+        derivation_designs: dict[str, list[str]] = defaultdict(list)
+        for row in run_engine_query(store, "derivation-designs"):
+            derivation_designs[row["derivation"].value].append(local_name(row["design"].value))
+        self.predicted: dict[str, list[Evidence]] = defaultdict(list)
+        for row in run_engine_query(store, "predicted-evidence"):
+            rule = self.rules.get(row["rule"].value, {"confidence": 0.5, "label": local_name(row["rule"].value)})
+            designs = sorted(set(derivation_designs.get(row["derivation"].value, [])))
+            refs = sorted({r for d in designs for r in self._refs(d)})
+            self.predicted[row["subject"].value].append(Evidence(
+                "rule", local_name(row["mechanism"].value), rule["confidence"], rule=local_name(row["rule"].value),
+                rule_label=rule["label"], principle=rule.get("principle"), principle_label=rule.get("principleLabel"),
+                section=rule.get("section"), designs=designs, references=refs, derivation=row["derivation"].value))
+        self.ruled_out: dict[str, set[str]] = defaultdict(set)
+        for row in run_engine_query(store, "ruled-out"):
+            self.ruled_out[row["subject"].value].add(local_name(row["mechanism"].value))
+        self.conflicts: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        for row in run_engine_query(store, "conflicts"):
+            entry = self.conflicts[row["subject"].value].setdefault(row["tradeoff"].value, {
+                "id": local_name(row["tradeoff"].value),
+                "label": row["label"].value if "label" in row else local_name(row["tradeoff"].value),
+                "statement": row["statement"].value if "statement" in row else "",
+                "section": row["sectionNumber"].value if "sectionNumber" in row else None,
+                "references": set(), "how": row["how"].value})
+            if "referenceNumber" in row:
+                entry["references"].add(int(row["referenceNumber"].value))
+        self.fluorides: dict[str, list[str]] = defaultdict(list)
+        for row in run_engine_query(store, "element-compounds"):
+            self.fluorides[row["metal"].value].append(row["species"].value)
+
+    def _refs(self, design_local: str) -> set[int]:
+        return self.refs_by_design.get(design_local, set())
+
+    def family(self, mechanism_local: str) -> str | None:
+        return self.family_by_mechanism.get(mechanism_local)
+
+    def component_card(self, species: str, role: str | None = None) -> dict[str, Any]:
+        card = dict(self.cards.get(species, {"id": local_name(species)}))
+        card.setdefault("label", card["id"])
+        roles = sorted(self.roles.get(species, set()) - {"BaseElectrolyteComponent"})
+        card["role"] = role or (roles[0] if roles else None)
+        if roles:
+            card["rolesInReview"] = roles
+        return card
+
+    def tradeoffs_of(self, *subjects: str) -> list[dict[str, Any]]:
+        merged: dict[str, dict[str, Any]] = {}
+        for subject in subjects:
+            for tid, entry in self.conflicts.get(subject, {}).items():
+                merged.setdefault(tid, {**entry, "references": sorted(entry["references"])})
+        return sorted(merged.values(), key=lambda t: t["id"])
+
+
+def _component_hypotheses(ctx: _Context) -> list[Hypothesis]:
+    out = []
+    for species in sorted(set(ctx.curated) | set(ctx.predicted)):
+        if species not in ctx.cards:
+            continue  # designs carry predictions too; hypotheses are about species
+        excluded = ctx.ruled_out.get(species, set())
+        families = family_table(ctx.family, ctx.curated.get(species, []) + ctx.predicted.get(species, []), excluded)
+        counted = {k: v for k, v in families.items() if v["counted"]}
+        if len(counted) < 2:
+            continue
+        reported = [k for k, v in counted.items() if v["reportedByReview"]]
+        tradeoffs = ctx.tradeoffs_of(species)
+        card = ctx.component_card(species)
+        out.append(Hypothesis(
+            id=f"H-{card['id']}", kind="component",
+            label=f"{card.get('label', card['id'])} acting through {' + '.join(sorted(counted))}",
+            components=[card], families=counted, tradeoffs=tradeoffs,
+            excluded=[{"mechanism": m, "reason": "ruled out by a principle (lma:ruledOut)"} for m in sorted(excluded)],
+            novel=len(reported) < 2, score=score(counted, tradeoffs), members={species}))
+    return out
+
+
+def _combination_hypotheses(ctx: _Context, store: KnowledgeStore) -> list[Hypothesis]:
+    rows = run_engine_query(store, "combination-hypotheses")
+    grouped: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        h = grouped.setdefault(row["h"].value, {"pattern": row["pattern"].value, "parts": set(), "elements": set(),
+                                                "groups": set(), "mechanisms": set(), "products": set(),
+                                                "label": row["patternLabel"].value if "patternLabel" in row else "",
+                                                "statement": row["statement"].value if "statement" in row else ""})
+        for key, var in (("parts", "part"), ("elements", "element"), ("groups", "group"), ("products", "product")):
+            if var in row:
+                h[key].add(row[var].value)
+        h["mechanisms"].add(local_name(row["mechanism"].value))
+    pattern_rules = {local_name(r).replace("combine-", "pattern-"): info for r, info in ctx.rules.items()
+                     if local_name(r).startswith("combine-")}
+    out = []
+    for iri, h in sorted(grouped.items()):
+        parts = sorted(h["parts"])
+        blocked = [m for m in h["mechanisms"] for p in parts if m in ctx.ruled_out.get(p, set())]
+        if blocked:
+            continue
+        evidence: list[Evidence] = []
+        for mechanism in sorted(h["mechanisms"]):
+            # a mechanism is carried by a part, or by an SEI product the pattern expects (LiF's modulus)
+            for part in parts + sorted(h["products"]):
+                for item in ctx.predicted.get(part, []) + ctx.curated.get(part, []):
+                    if item.mechanism == mechanism:
+                        evidence.append(Evidence(**{**item.__dict__, "via": local_name(part)}))
+        rule_info = pattern_rules.get(local_name(h["pattern"]), {"confidence": 0.6})
+        if h["elements"]:  # e.g. a metal fluoride: the displacement principle supports the SEI side
+            metals = [e for e in h["elements"] if not e.endswith("#F")]
+            evidence.append(Evidence("rule", "ReactiveSEIFormation", rule_info["confidence"],
+                                     rule=local_name(h["pattern"]).replace("pattern-", "combine-"),
+                                     rule_label=h["label"], principle=rule_info.get("principle"),
+                                     principle_label=rule_info.get("principleLabel"), section=rule_info.get("section"),
+                                     via=", ".join(local_name(m) for m in metals)))
+            existing = sorted({s for m in metals for s in ctx.fluorides.get(m, [])})
+            parts = existing + [p for p in parts if p not in existing]
+        if h["groups"]:
+            evidence.append(Evidence("rule", "ReactiveSEIFormation", rule_info["confidence"],
+                                     rule=local_name(h["pattern"]).replace("pattern-", "combine-"),
+                                     rule_label=h["label"], principle=rule_info.get("principle"),
+                                     section=rule_info.get("section"),
+                                     via=", ".join(local_name(g) for g in sorted(h["groups"]))))
+        families = family_table(ctx.family, evidence, set())
+        counted = {k: v for k, v in families.items() if v["counted"]}
+        if len(counted) < 2:
+            continue
+        tradeoffs = ctx.tradeoffs_of(*parts)
+        components = [ctx.component_card(p) for p in parts]
+        extra = [local_name(e) for e in sorted(h["elements"])] + [local_name(g) for g in sorted(h["groups"])]
+        names = [c.get("label", c["id"]) for c in components] + [f"+{x}" for x in extra]
+        if h["elements"]:  # reported when a fluoride of that metal is already a component of a curated design
+            in_one_design = any(p in ctx.roles for p in parts)
+        elif h["groups"]:  # grafting a group onto a part that lacks it is new by construction
+            in_one_design = False
+        else:
+            in_one_design = any(set(parts) <= species for species in ctx.design_species.values())
+        out.append(Hypothesis(
+            id="H-" + iri.rsplit("/hypothesis/", 1)[-1].replace("/", "--"), kind="combination",
+            label=f"{h['label']}: {' with '.join(names)}", components=components, families=counted,
+            tradeoffs=tradeoffs, excluded=[], novel=not in_one_design,
+            score=score(counted, tradeoffs, rule_info["confidence"]), pattern=local_name(h["pattern"]),
+            members=set(parts) | set(h["elements"])))
+    return out
+
+
+KINDS = ("component", "combination", "molecule")
+DEFAULT_KINDS = ("component", "combination")
+
+
+def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str] | None = None,
+             novel_only: bool = False, kinds: tuple[str, ...] | list[str] = DEFAULT_KINDS,
+             store_location: str | None = None, progress: Any = None) -> list[Hypothesis]:
+    """All hypotheses over an inferred store, filtered and ranked (see the module docstring).
+
+    ``kinds`` selects the generators; "molecule" judges designed molecules with ``lmakg.chemistry.predict``,
+    which reasons again (over ``store_location`` when given, else over the packaged graph)."""
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown hypothesis kind(s) {', '.join(unknown)}; use {', '.join(KINDS)}")
+    ctx = _Context(store)
+    found: list[Hypothesis] = []
+    if "component" in kinds:
+        found += _component_hypotheses(ctx)
+    if "combination" in kinds:
+        found += _combination_hypotheses(ctx, store)
+    if "molecule" in kinds:
+
+        found += molecule_hypotheses(store, store_location=store_location, progress=progress)
+    if mechanisms:
+        wanted = set(mechanisms)
+        found = [h for h in found if wanted <= set(h.mechanisms) | set(h.families)]
+    if novel_only:
+        found = [h for h in found if h.novel]
+    found.sort(key=lambda h: (-round(h.score, 6), h.id))
+    return found[:top] if top else found

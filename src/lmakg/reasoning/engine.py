@@ -1,0 +1,137 @@
+"""The rule engine: the compiled rules (:mod:`lmakg.reasoning.rules`) run to a fixpoint, with provenance.
+
+* Rules run in ``sh:order`` (then by IRI), repeated until an iteration adds nothing, with a hard cap.
+  Inferred triples go to their own named graph; each firing is a ``lma:Derivation`` (PROV-O) in the
+  provenance graph (:mod:`lmakg.reasoning.provenance`), naming the rule, the premises and the conclusion.
+* Semi-naive at the level of rule firings: a solution already instantiated is skipped, so an incremental
+  run over a closed graph only pays for what is new.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lmakg.knowledge.store import KnowledgeStore
+from lmakg.knowledge.vocab import INFERRED_GRAPH
+from lmakg.reasoning.provenance import (
+    PROVENANCE_GRAPH,
+    Instantiator,
+    build_triple,
+    reasoning_graphs,
+    record_derivations,
+)
+from lmakg.reasoning.rules import Rule, RuleError, load_rules
+
+
+@dataclass
+class InferenceResult:
+    """What a run added: the number of inferred triples and derivations, iterations, and timing."""
+
+    added: int
+    derivations: int
+    iterations: int
+    seconds: float
+    rules: int
+    per_rule: dict[str, int] = field(default_factory=dict)
+    seconds_per_rule: dict[str, float] = field(default_factory=dict)
+    fired: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict, repr=False)
+
+
+def infer(
+    store: KnowledgeStore,
+    rules: list[Rule] | None = None,
+    max_iterations: int = 25,
+    record_provenance: bool = True,
+    progress: Callable[[str], None] | None = None,
+    incremental: bool = False,
+    fired: dict[str, set[tuple[Any, ...]]] | None = None,
+    clear: bool | None = None,
+) -> InferenceResult:
+    """Run the rules to a fixpoint over the store; inferred triples replace the previous inferred graph.
+
+    ``incremental`` keeps the inferred and provenance graphs of an earlier run and only adds what new
+    asserted facts imply (derivations are recorded for the new rule firings only). It is what `lmakg
+    predict` uses to judge a candidate against an already reasoned graph; it is exact for monotone
+    additions such as a new species in its own design (tests/test_predict.py compares it with a full run).
+    ``fired`` holds the rule solutions already instantiated on this store (:func:`rule_firings`, or the
+    ``fired`` of an earlier result); they are skipped. ``clear`` (default: not ``incremental``) empties
+    the inferred and provenance graphs first; :func:`materialize` clears them itself, before perception
+    writes its own derivations.
+
+    Returns what was added. Raises :class:`RuleError` if the fixpoint is not reached in ``max_iterations``.
+    """
+    say = progress or (lambda _m: None)
+    rules = load_rules() if rules is None else rules
+    start = time.perf_counter()
+    if (not incremental) if clear is None else clear:
+        store.clear_graph(str(INFERRED_GRAPH))
+        store.clear_graph(str(PROVENANCE_GRAPH))
+    make = Instantiator(store)
+    graphs = reasoning_graphs(store)
+    done = fired if fired is not None else {}
+    mine: dict[str, set[tuple[Any, ...]]] = {r.id: set() for r in rules}
+    names_of: dict[str, list[str]] = {}
+    last_rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+    added_total = 0
+    per_rule: dict[str, int] = {r.id: 0 for r in rules}
+    timing: dict[str, float] = {r.id: 0.0 for r in rules}
+    iterations = 0
+    for iterations in range(1, max_iterations + 1):
+        added = 0
+        for rule in rules:
+            began = time.perf_counter()
+            names, rows = store.solutions(rule.select, graphs)
+            last_rows[rule.id] = (names, rows)
+            names_of[rule.id] = names
+            old, seen = done.get(rule.id, ()), mine[rule.id]
+            template = make.builders(rule.template, names)
+            new: dict[tuple[Any, Any, Any], None] = {}
+            for values in rows:
+                # a solution met before already added its conclusions (the store only grows), so only
+                # new solutions are instantiated: semi-naive evaluation at the level of rule firings
+                if values in seen or values in old:
+                    continue
+                seen.add(values)
+                for spec in template:
+                    triple = build_triple(spec, values)
+                    if triple is not None and triple not in new and not store.contains(*triple):
+                        new[triple] = None
+            if new:
+                store.add_triples(list(new), str(INFERRED_GRAPH))
+                added += len(new)
+                per_rule[rule.id] += len(new)
+            timing[rule.id] += time.perf_counter() - began
+        added_total += added
+        say(f"iteration {iterations}: {added} new triples")
+        if added == 0:
+            break
+    else:
+        raise RuleError(f"no fixpoint after {max_iterations} iterations; a rule keeps minting new nodes")
+    began = time.perf_counter()
+    derivations = 0
+    if record_provenance:
+        if incremental:  # the firings met for the first time: the earlier ones are recorded already
+            firings = {r.id: (names_of[r.id], list(mine[r.id])) for r in rules}
+            derivations = record_derivations(store, rules, make, rows_by_rule=firings)
+        else:  # the last pass added nothing, so its solutions are those of the closed graph
+            derivations = record_derivations(store, rules, make, rows_by_rule=last_rows)
+    timing["(provenance)"] = time.perf_counter() - began
+    return InferenceResult(added_total, derivations, iterations, time.perf_counter() - start, len(rules), per_rule,
+                           timing, fired=mine)
+
+
+def rule_firings(store: KnowledgeStore, rules: list[Rule]) -> dict[str, set[tuple[Any, ...]]]:
+    """Every solution of every rule on a closed graph: what an incremental run (``fired=``) may skip."""
+    graphs = reasoning_graphs(store)
+    return {rule.id: set(store.solutions(rule.select, graphs)[1]) for rule in rules}
+
+
+
+def inferred_triples(store: KnowledgeStore) -> set[tuple[str, str, str]]:
+    """The inferred graph as a set of N-Triples-like text tuples (for comparisons in tests)."""
+    return {tuple(store.term_text(t) for t in triple) for triple in store.triples(str(INFERRED_GRAPH))}
+
+

@@ -1,0 +1,169 @@
+"""Provenance: every rule firing (and every RDKit perception) as a PROV-O ``lma:Derivation``.
+
+Why content hashes: derivations and the ``rdf:Statement`` nodes naming their premises and conclusions get
+IRIs that are hashes of their content, so re-running adds nothing and the result does not depend on rule
+order. The instantiation helpers (:class:`Instantiator`, :func:`build_triple`) turn a rule's compiled
+patterns and one solution row into store terms; the engine uses them for conclusions, this module for
+premises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from lmakg.knowledge.store import KnowledgeStore
+from lmakg.knowledge.vocab import GRAPH, INFERRED_GRAPH, LMA_IRI, PREFIXES
+from lmakg.reasoning.rules import Rule
+
+PROVENANCE_GRAPH = GRAPH["provenance"]
+DERIVATION_NS = "https://w3id.org/lmakg/derivation/"
+STATEMENT_NS = "https://w3id.org/lmakg/statement/"
+RDF = PREFIXES["rdf"]
+
+
+def digest(*parts: str) -> str:
+    """The content hash that names derivations and statements (same content, same IRI: re-runs add nothing)."""
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def reify(store: KnowledgeStore, triple: tuple[Any, Any, Any]) -> tuple[Any, str, list[tuple[Any, Any, Any]]]:
+    """The rdf:Statement node naming a triple (by content hash), its hash, and the four triples describing it.
+    Used for the premises and conclusions of rule firings and of RDKit perception alike."""
+    key = digest(" ".join(store.term_text(t) for t in triple))
+    node = store.iri(STATEMENT_NS + key)
+    return node, key, [(node, store.iri(RDF + "type"), store.iri(RDF + "Statement")),
+                       (node, store.iri(RDF + "subject"), triple[0]),
+                       (node, store.iri(RDF + "predicate"), triple[1]),
+                       (node, store.iri(RDF + "object"), triple[2])]
+
+
+class Instantiator:
+    """Compiles rdflib template terms into store terms (constants cached) for :func:`build_triple`."""
+
+    def __init__(self, store: KnowledgeStore) -> None:
+        self.store = store
+        self.cache: dict[Any, Any] = {}
+
+    def constant(self, t: Any) -> Any:
+        """The store term of an IRI or literal of a template (None for anything else)."""
+        from rdflib.term import Literal, URIRef
+
+        cached = self.cache.get(t)
+        if cached is not None:
+            return cached
+        if isinstance(t, URIRef):
+            made = self.store.iri(str(t))
+        elif isinstance(t, Literal):
+            made = self.store.literal(str(t), str(t.datatype) if t.datatype else None)
+        else:
+            return None
+        self.cache[t] = made
+        return made
+
+    def builders(self, patterns: list[tuple[Any, Any, Any]], names: list[str]) -> list[Any]:
+        """Patterns compiled against a solution layout: each position is (column, None) for a variable
+        or (-1, store term) for a constant; None for a pattern with a variable the query never binds.
+        Instantiating one is then three index lookups (see :func:`build_triple`)."""
+        from rdflib.term import Variable
+
+        column = {name: i for i, name in enumerate(names)}
+        compiled: list[Any] = []
+        for pattern in patterns:
+            spec = []
+            for t in pattern:
+                if isinstance(t, Variable):
+                    spec.append((column.get(str(t), -2), None))
+                else:
+                    spec.append((-1, self.constant(t)))
+            usable = all(i != -2 for i, _ in spec) and all(c is not None for i, c in spec if i == -1)
+            compiled.append(tuple(spec) if usable else None)
+        return compiled
+
+
+def build_triple(spec: Any, values: tuple[Any, ...]) -> tuple[Any, Any, Any] | None:
+    """A triple from a compiled pattern and one solution row; None if a variable is unbound."""
+    if spec is None:
+        return None
+    (i, a), (j, b), (k, c) = spec
+    s = values[i] if i >= 0 else a
+    p = values[j] if j >= 0 else b
+    o = values[k] if k >= 0 else c
+    if s is None or p is None or o is None:
+        return None
+    return s, p, o
+
+
+def reasoning_graphs(store: KnowledgeStore) -> list[str]:
+    """The graphs rules read: every named graph but the provenance graph. Rules reason about the
+    knowledge, not about their own bookkeeping (otherwise a later run would classify the derivations an
+    earlier run recorded, and the closure would depend on when provenance was written)."""
+    return sorted((set(store.named_graphs()) | {str(INFERRED_GRAPH)}) - {str(PROVENANCE_GRAPH)})
+
+
+def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantiator,
+                       rows_by_rule: dict[str, tuple[list[str], list[tuple[Any, ...]]]] | None = None) -> int:
+    """One pass over the closed graph: for every firing whose conclusion is inferred, record a
+    lma:Derivation with the rule, the conclusion and the premises that matched. ``rows_by_rule`` passes
+    solutions the caller already has (rule id -> (variable names, rows)) instead of running each rule's
+    query again (an incremental run passes only its new firings).
+
+    Provenance is written rule by rule (bounded memory); statement nodes are cached by content.
+    """
+    rdf_type = store.iri(RDF + "type")
+    derivation_cls = store.iri(LMA_IRI + "Derivation")
+    used_rule = store.iri(LMA_IRI + "usedRule")
+    conclusion_p = store.iri(LMA_IRI + "conclusion")
+    premise_p = store.iri(LMA_IRI + "premise")
+    inferred = str(INFERRED_GRAPH)
+    provenance = str(PROVENANCE_GRAPH)
+    statements: dict[tuple[Any, Any, Any], tuple[Any, str]] = {}
+    checked: set[tuple[Any, Any, Any]] = set()
+    is_inferred: set[tuple[Any, Any, Any]] = set()
+    count = 0
+
+    def check(triple: tuple[Any, Any, Any]) -> bool:
+        """Whether a conclusion is in the inferred graph (asked once per triple)."""
+        checked.add(triple)
+        if store.contains(*triple, graph=inferred):
+            is_inferred.add(triple)
+            return True
+        return False
+
+    def statement(triple: tuple[Any, Any, Any], sink: list[tuple[Any, Any, Any]]) -> tuple[Any, str]:
+        found = statements.get(triple)
+        if found is None:
+            node, key, description = reify(store, triple)
+            sink.extend(description)
+            found = statements[triple] = (node, key)
+        return found
+
+    for rule in rules:
+        names, rows = (rows_by_rule[rule.id] if rows_by_rule is not None
+                       else store.solutions(rule.select, reasoning_graphs(store)))
+        rule_node = store.iri(rule.iri)
+        template = make.builders(rule.template, names)
+        premises = list(zip(make.builders(rule.premises, names), rule.premise_certain, strict=True))
+        sink: list[tuple[Any, Any, Any]] = []
+        for values in rows:
+            conclusions = [t for t in (build_triple(spec, values) for spec in template)
+                           if t is not None and (t in is_inferred if t in checked else check(t))]
+            if not conclusions:
+                continue
+            premise_nodes: dict[str, Any] = {}
+            for spec, sure in premises:
+                triple = build_triple(spec, values)
+                if triple is None or (not sure and not store.contains(*triple)):
+                    continue
+                node, key = statement(triple, sink)
+                premise_nodes[key] = node
+            keys = sorted(premise_nodes)
+            d_node = store.iri(DERIVATION_NS + digest(rule.iri, *keys))
+            sink.extend(((d_node, rdf_type, derivation_cls), (d_node, used_rule, rule_node)))
+            sink.extend((d_node, premise_p, premise_nodes[k]) for k in keys)
+            sink.extend((d_node, conclusion_p, statement(c, sink)[0]) for c in conclusions)
+            count += 1
+        if sink:
+            store.add_triples(sink, provenance)
+    return count
+

@@ -1,0 +1,110 @@
+"""Hypotheses: the review's own multifunctional designs come back with the right families
+(tests/golden/inferences.toml), exclusions hold, output is deterministic, and the CLI works."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from lmakg.cli import app
+from lmakg.hypotheses.generate import generate
+from lmakg.knowledge.vocab import LMK_IRI
+from lmakg.reasoning.evidence import ABSTAIN_BELOW
+
+GOLDEN = tomllib.loads((Path(__file__).parents[1] / "golden" / "inferences.toml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def ranked(knowledge):
+    return generate(knowledge)
+
+
+@pytest.mark.parametrize("case", GOLDEN["hypothesis"], ids=[c["member"] for c in GOLDEN["hypothesis"]])
+def test_review_multifunctional_designs_come_back(ranked, case):
+    member = LMK_IRI + case["member"]
+    hits = [h for h in ranked if member in h.members]
+    assert hits, f"no hypothesis contains {case['member']} — {case['evidence']}"
+    assert any(set(case["families"]) <= set(h.families) and len(h.families) >= 2 for h in hits), \
+        [(h.id, sorted(h.families)) for h in hits]
+
+
+def test_every_hypothesis_is_explained(ranked):
+    assert len(ranked) >= 20
+    for h in ranked:
+        assert len(h.families) >= 2
+        for family, info in h.families.items():
+            assert info["strength"] >= ABSTAIN_BELOW - 1e-9
+            assert info["evidence"], (h.id, family)
+            for e in info["evidence"]:
+                if e.kind == "rule":
+                    assert e.rule and e.section, (h.id, e)
+                else:
+                    assert e.designs and e.section, (h.id, e)
+        for t in h.tradeoffs:
+            assert t["statement"] and t["section"], (h.id, t)
+
+
+def test_novel_combinations_are_proposed(ranked):
+    novel = [h for h in ranked if h.kind == "combination" and h.novel]
+    patterns = {h.pattern for h in novel}
+    assert {"pattern-shielding-cation-sei-anion", "pattern-alloy-metal-fluoride", "pattern-wse-f-donor",
+            "pattern-lithophilic-polymer-so2f", "pattern-anion-acceptor-f-donor"} <= patterns
+    cs_fsi = [h for h in novel if h.id == "H-shielding-cation-sei-anion--Cs-cation--FSI-anion"]
+    assert cs_fsi and {"UniformLiFlux", "SEIOptimization"} <= set(cs_fsi[0].families)
+
+
+def test_ruled_out_mechanism_is_never_proposed(ranked):
+    # PVIB is reduced above Li+/Li (-2.9 V > -3.040 V, section 2.2): it must never be a shield.
+    for h in ranked:
+        if LMK_IRI + "PVIB" in h.members:
+            assert "ElectrostaticShielding" not in h.mechanisms
+
+
+def test_scores_follow_the_documented_formula(ranked):
+    from lmakg.reasoning.evidence import CONFLICT_PENALTY, MAX_CONFLICTS
+
+    for h in (x for x in ranked if x.kind == "component"):
+        expected = sum(f["strength"] for f in h.families.values()) - CONFLICT_PENALTY * min(len(h.tradeoffs),
+                                                                                           MAX_CONFLICTS)
+        assert abs(h.score - expected) < 1e-9, h.id
+
+
+def test_output_is_deterministic(knowledge, ranked):
+    again = generate(knowledge)
+    assert [h.as_dict() for h in again] == [h.as_dict() for h in ranked]
+    scores = [h.score for h in ranked]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_filters(knowledge):
+    only = generate(knowledge, mechanisms=["ElectrostaticShielding"])
+    assert only and all("ElectrostaticShielding" in h.mechanisms for h in only)
+    assert all(h.novel for h in generate(knowledge, novel_only=True))
+    assert len(generate(knowledge, top=3)) == 3
+
+
+def test_cli_json_and_errors(runner):
+    result = runner.invoke(app, ["hypotheses", "--top", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data) == 5
+    first = data[0]
+    assert {"id", "components", "mechanisms", "explanations", "tradeoffs", "novel", "score"} <= set(first)
+    assert all("label" in c for c in first["components"])
+    bad = runner.invoke(app, ["hypotheses", "--mechanisms", "Telepathy"])
+    assert bad.exit_code == 1 and "unknown mechanism 'Telepathy'" in bad.output
+
+
+def test_why_reaches_the_review(runner):
+    result = runner.invoke(app, ["why", "Cs+", "ElectrostaticShielding", "--json"])
+    assert result.exit_code == 0, result.output
+    tree = json.loads(result.output)
+    assert tree["reportedByReview"][0]["references"] == [48]
+    text = json.dumps(tree["predicted"])
+    assert "shielding-below-li" in text and "nernst-potential" in text and "\\u00a72.2" not in text
+    assert '"sections": ["2.2"]' in text and '"references": [48]' in text
+    missing = runner.invoke(app, ["why", "Cs+", "Levitation"])
+    assert missing.exit_code == 1 and "unknown mechanism" in missing.output

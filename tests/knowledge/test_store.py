@@ -1,0 +1,64 @@
+"""The store interface: selectors, named graphs, bindings, persistence and errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from lmakg.knowledge.store import QuerySyntaxError, StoreError, open_store
+
+TTL = '@prefix e: <http://e/> . e:a e:p "1" ; e:q e:b . e:b e:p "2" .'
+
+
+def test_in_memory_selector_and_counts():
+    store = open_store("oxigraph:")
+    store.load_turtle(TTL, graph="http://e/g1")
+    store.load_turtle('<http://e/c> <http://e/p> "3" .', graph="http://e/g2")
+    assert store.count() == 4
+    assert store.count("http://e/g1") == 3
+    assert store.named_graphs() == ["http://e/g1", "http://e/g2"]
+
+
+def test_queries_see_the_union_of_named_graphs_and_take_bindings():
+    store = open_store()
+    store.load_turtle(TTL, graph="http://e/g1")
+    store.load_turtle('<http://e/c> <http://e/p> "3" .', graph="http://e/g2")
+    values = sorted(r["o"].value for r in store.select("SELECT ?s ?o WHERE { ?s <http://e/p> ?o }"))
+    assert values == ["1", "2", "3"]
+    bound = store.select("SELECT ?s ?o WHERE { ?s <http://e/p> ?o }", bindings={"s": "<http://e/b>"})
+    assert [r["o"].value for r in bound] == ["2"]
+
+
+def test_syntax_errors_are_reported_as_such():
+    with pytest.raises(QuerySyntaxError):
+        open_store().select("SELECT WHERE {")
+
+
+def test_unknown_scheme_is_refused():
+    with pytest.raises(StoreError, match="unknown store scheme 'sparql'"):
+        open_store("sparql:http://localhost/sparql")
+
+
+def test_persistent_store_round_trip(tmp_path):
+    location = tmp_path / "store"
+    store = open_store(f"oxigraph:{location}")
+    store.load_turtle(TTL, graph="http://e/g")
+    store.flush()
+    del store
+    reopened = open_store(f"oxigraph:{location}", read_only=True)
+    assert reopened.count() == 3
+
+
+def test_read_only_store_must_exist(tmp_path):
+    with pytest.raises(StoreError, match="does not exist"):
+        open_store(f"oxigraph:{tmp_path / 'missing'}", read_only=True)
+
+
+def test_serialised_results_use_standard_formats():
+    store = open_store()
+    store.load_turtle(TTL, graph="http://e/g")
+    data, media = store.query_serialized("SELECT ?o WHERE { <http://e/a> <http://e/p> ?o }", "json")
+    assert media == "application/sparql-results+json" and b'"value":"1"' in data
+    csv, _ = store.query_serialized("SELECT ?o WHERE { <http://e/a> <http://e/p> ?o }", "csv")
+    assert csv.splitlines() == [b"o", b"1"]
+    turtle, media = store.query_serialized("CONSTRUCT WHERE { ?s <http://e/q> ?o }", "turtle")
+    assert media == "text/turtle" and b"<http://e/b>" in turtle
