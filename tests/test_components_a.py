@@ -88,6 +88,7 @@ def test_golden_value_in_graph_and_excerpt(own, entry):
     unit = UNIT[entry["unit"]]
     found = [q for q in quantities(own, subject, LMA[entry["kind"]])
              if (q, QUDT.unit, unit) in own
+             and own.value(q, QUDT.numericValue) is not None
              and Decimal(str(own.value(q, QUDT.numericValue))) == expected]
     assert found, f"{entry['species']} {entry['kind']} {expected} {entry['unit']} not in {FILE.name}"
     sources = {str(own.value(q, LMA.externalSource)) for q in found}
@@ -118,7 +119,7 @@ def test_species_identity(own, merged):
 
 def test_enough_species_with_data(own):
     with_data = {s for s in own.subjects(LMA.hasQuantity, None)}
-    assert len(with_data) >= 50
+    assert len(with_data) >= 52
 
 
 def test_every_quantity_has_a_source(own):
@@ -130,7 +131,7 @@ def test_every_quantity_has_a_source(own):
 
 
 RANGES = {
-    LMA.RelativePermittivity: (1, 120),
+    LMA.RelativePermittivity: (1, 130),  # vinylene carbonate: 126
     LMA.DonorNumber: (0, 40),
     LMA.DynamicViscosity: (0.1, 100),
 }
