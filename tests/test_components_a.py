@@ -119,7 +119,7 @@ def test_species_identity(own, merged):
 
 def test_enough_species_with_data(own):
     with_data = {s for s in own.subjects(LMA.hasQuantity, None)}
-    assert len(with_data) >= 52
+    assert len(with_data) >= 53
 
 
 def test_every_quantity_has_a_source(own):
