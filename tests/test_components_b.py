@@ -128,8 +128,8 @@ def test_every_species_has_label_altlabel_structure_class_role(mine, kg):
 def test_file_declares_enough_species_with_data(mine):
     species = _species_of_file(mine)
     with_data = {s for s in species if list(mine.objects(s, LMA.hasQuantity))}
-    assert len(species) >= 87
-    assert len(with_data) >= 66
+    assert len(species) >= 91
+    assert len(with_data) >= 70
 
 
 def test_salts_have_declared_ions_with_charges(kg, mine):
