@@ -55,6 +55,15 @@ def test_case_well_formed(case):
     # ratio units are shared by all solvents of a case (a ratio is one notation)
     ratio_units = {c["unit"] for c in case["components"] if c["kind"] == "solvent" and "unit" in c}
     assert len(ratio_units) <= 1
+    # components are listed in the order written, each found in the text (as `as_written`, else as `name`)
+    position = 0
+    for comp in case["components"]:
+        fragment = comp.get("as_written", comp["name"])
+        if "as_written" in comp:
+            assert comp["as_written"] != comp["name"]
+        found = case["text"].find(fragment, position)
+        assert found >= 0, f"{fragment!r} not found (in order) in the text"
+        position = found + len(fragment)
     solvents = [c for c in case["components"] if c["kind"] == "solvent"]
     with_amount = [c for c in solvents if "amount" in c]
     assert not with_amount or len(with_amount) == len(solvents), "a ratio covers every solvent or none"
