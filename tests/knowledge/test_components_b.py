@@ -17,7 +17,7 @@ from rdflib import RDF, RDFS, BNode, URIRef
 from rdflib.namespace import SKOS
 from rdkit import Chem
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KG = ROOT / "kg"
 FILE = KG / "components-b.ttl"
 GOLDEN = ROOT / "tests" / "golden" / "component-sources-b.toml"

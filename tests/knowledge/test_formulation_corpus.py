@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-CORPUS_PATH = Path(__file__).parent / "golden" / "formulations.toml"
+CORPUS_PATH = Path(__file__).parents[1] / "golden" / "formulations.toml"
 CORPUS = tomllib.loads(CORPUS_PATH.read_text(encoding="utf-8"))
 CASES = CORPUS["case"]
 ERRORS = CORPUS["error"]

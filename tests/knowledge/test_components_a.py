@@ -17,7 +17,7 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KG = ROOT / "kg"
 FILE = KG / "components-a.ttl"
 GOLDEN = ROOT / "tests" / "golden" / "component-sources-a.toml"
