@@ -208,6 +208,16 @@ def main(argv: list[str] | None = None) -> int:
         })
     report["orderings"] = checks
     report["orderings_reproduced"] = f"{sum(c['reproduced'] for c in checks)} of {len(checks)}"
+    sources = sorted({r for v in values for r in v["references"]})
+    report["caveats"] = [
+        f"The review's values come from {len(sources)} studies ({', '.join(sources)}), at DFT levels the review "
+        "does not state; the all-sources fit mixes their scales, so the single-source fits are the fairer ones.",
+        f"With n = {', '.join(str(report[k]['all_sources']['n']) for k in ('lumo', 'homo'))} (LUMO, HOMO) review "
+        "values a correlation coefficient has no statistical weight: the map is a scale hint, not a predictor. "
+        "Use GFN2 values to rank molecules against each other, labelled as computed.",
+        "A salt's orderings use its largest fragment (the anion), computed isolated in the gas phase: an anion's "
+        "orbital energies are not screened by any solvent, so anion-versus-neutral comparisons are the weakest.",
+    ]
 
     args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
