@@ -14,15 +14,19 @@ Method
    geometry), hydrogens are added.
 2. Geometry: RDKit ETKDGv3, ``randomSeed=42``, 10 conformers, each minimised with MMFF94 (RDKit's
    ``MMFFOptimizeMoleculeConfs``, 2000 iterations); the conformer of lowest MMFF94 energy is kept. MMFF94 is
-   the default because it is parametrised for organic electrolyte molecules (carbonates, ethers, esters,
-   sulfonyl, phosphates, F); where RDKit has no MMFF94 parameters for a molecule (B, hypervalent P/S in
-   some anions...) UFF is used instead, and where neither applies the ETKDGv3 geometry is used as
-   embedded. The chosen route is stated in :attr:`Descriptors.conformer_method`. No xTB geometry
-   optimisation is done (tblite's Python API has no optimiser): the values are GFN2 single points at a
-   force-field geometry.
+   the default because it is built for organic molecules: RDKit had MMFF94 parameters for every solvent
+   and additive tried (EC, PC, DMC, DEC, FEC, DME, DOL, DMB, FDMB, BTFEC, TTE, TPP) and for the FSI-, TFSI-
+   and TFA- anions. Where it has none, UFF is used instead (PF6-, BF4-, BOB- here), and where neither applies
+   the ETKDGv3 geometry is used as embedded. The chosen route is stated in
+   :attr:`Descriptors.conformer_method`. No xTB geometry optimisation is done (tblite's Python API has no
+   optimiser): the values are GFN2 single points at a force-field geometry. The lowest-energy gas-phase
+   conformer can be a symmetric one: DME comes out all-trans, with a dipole of 0 D, not the gauche
+   conformers of the liquid.
 3. Electronic structure: a GFN2-xTB single point with ``tblite.interface.Calculator("GFN2-xTB", numbers,
    positions_bohr, charge=, uhf=)`` (gas phase, default electronic temperature 300 K), the molecule's centre
-   of mass at the origin (so the dipole of an ion is taken about its centre of mass).
+   of mass at the origin (so the dipole of an ion is taken about its centre of mass), ``uhf=0``. The call is
+   pinned to one OpenMP thread (``LMAKG_XTB_THREADS`` to change): on the shared 2-core machine tblite's
+   default of all cores made EC's single point about 10x slower (median 0.24 s against 0.017 s).
 4. HOMO / LUMO: closed-shell species only. With ``n`` valence electrons (the sum of tblite's
    ``orbital-occupations``), the HOMO is orbital ``n/2 - 1`` and the LUMO orbital ``n/2`` of the
    energy-ordered ``orbital-energies`` (Hartree); the occupations are checked (HOMO >= 1 e, LUMO <= 1 e),
@@ -53,7 +57,7 @@ returned with ``from_cache=True`` and the seconds of the original computation.
 
 Install and cost (measured 2026-12-05 on this project's 2-core machine, shared with other jobs; tblite 0.8.0
 from PyPI, RDKit 2026.09.1): ``pip install tblite`` installs cleanly from a manylinux wheel in about 3.5 s and
-adds about 19 MB (tblite 8.4 MB, its bundled BLAS/LAPACK/gfortran 9.9 MB, cffi 0.9 MB, pycparser 0.6 MB); it
+adds about 20 MB (tblite 8.4 MB, its bundled BLAS/LAPACK/gfortran 9.9 MB, cffi 0.9 MB, pycparser 0.6 MB); it
 links the system OpenMP runtime ``libgomp.so.1`` (Debian ``libgomp1``), which the wheel does not bundle.
 Per molecule, uncached (10 conformers + MMFF94 + GFN2 single point, one OpenMP thread), median of 3 runs in
 seconds: EC 0.017, PC 0.024, DMC 0.022, DEC 0.042, FEC 0.018, DME 0.031, DOL 0.017, FDMB 0.063, BTFEC 0.050,
