@@ -18,10 +18,10 @@ Method
    and additive tried (EC, PC, DMC, DEC, FEC, DME, DOL, DMB, FDMB, BTFEC, TTE, TPP) and for the FSI-, TFSI-
    and TFA- anions. Where it has none, UFF is used instead (PF6-, BF4-, BOB- here), and where neither applies
    the ETKDGv3 geometry is used as embedded. The chosen route is stated in
-   :attr:`Descriptors.conformer_method`. No xTB geometry optimisation is done (tblite's Python API has no
-   optimiser): the values are GFN2 single points at a force-field geometry. The lowest-energy gas-phase
-   conformer can be a symmetric one: DME comes out all-trans, with a dipole of 0 D, not the gauche
-   conformers of the liquid.
+   :attr:`Descriptors.conformer_method`. No xTB geometry optimisation is done (tblite's Python interface has
+   no optimiser short of ASE, not a dependency): GFN2 single points at a force-field geometry. The
+   lowest-energy gas-phase conformer can be a symmetric one: DME comes out all-trans, with a dipole of 0 D,
+   not the gauche conformers of the liquid.
 3. Electronic structure: a GFN2-xTB single point with ``tblite.interface.Calculator("GFN2-xTB", numbers,
    positions_bohr, charge=, uhf=)`` (gas phase, default electronic temperature 300 K), the molecule's centre
    of mass at the origin (so the dipole of an ion is taken about its centre of mass), ``uhf=0``. The call is
