@@ -69,7 +69,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import tempfile
 import time
@@ -84,16 +83,15 @@ AU_DIPOLE_IN_CM = 8.4783536255e-30  # CODATA 2018, e·a0 in C·m
 DEBYE_IN_CM = 1e-21 / 299792458.0  # 1 D = 1e-21/c C·m
 AU_DIPOLE_IN_DEBYE = AU_DIPOLE_IN_CM / DEBYE_IN_CM
 
-SEED = 42
-N_CONFORMERS = 10
-FF_MAX_ITERS = 2000
 MAX_Z = 86  # GFN2-xTB is parametrised for H..Rn
-CONFORMER_SETTINGS = f"RDKit ETKDGv3 (randomSeed={SEED}, {N_CONFORMERS} conformers)"
 CACHE_SCHEMA = 1
-XTB_THREADS = max(1, int(os.environ.get("LMAKG_XTB_THREADS", "1") or 1))
 
 
-class DescriptorError(ValueError):
+from lmakg.chemistry.conformers import CONFORMER_SETTINGS, ConformerError, _conformer  # noqa: E402
+from lmakg.chemistry.threads import XTB_THREADS, _openmp  # noqa: E402
+
+
+class DescriptorError(ConformerError):
     """A species whose descriptors cannot be computed (bad SMILES, embedding, element, open shell, SCF)."""
 
 
@@ -240,56 +238,6 @@ def _inchikey(mol) -> str | None:
     return key or None
 
 
-def _conformer(mol) -> tuple[Any, str]:
-    """The hydrogen-complete molecule with one 3-D conformer (lowest force-field energy) and a label."""
-    from rdkit import Chem, RDLogger
-    from rdkit.Chem import AllChem
-
-    molh = Chem.AddHs(mol)
-    if molh.GetNumAtoms() == 1:
-        conf = Chem.Conformer(1)
-        conf.SetAtomPosition(0, (0.0, 0.0, 0.0))
-        molh.AddConformer(conf, assignId=True)
-        return molh, "single atom at the origin"
-    RDLogger.DisableLog("rdApp.*")
-    try:
-        params = AllChem.ETKDGv3()
-        params.randomSeed = SEED
-        params.numThreads = 1
-        ids = list(AllChem.EmbedMultipleConfs(molh, numConfs=N_CONFORMERS, params=params))
-        if not ids:
-            params.useRandomCoords = True
-            ids = list(AllChem.EmbedMultipleConfs(molh, numConfs=N_CONFORMERS, params=params))
-        if not ids:
-            raise DescriptorError(f"RDKit ETKDGv3 could not embed {Chem.MolToSmiles(mol)!r} in 3-D")
-        energies: list[float] | None = None
-        label = f"{CONFORMER_SETTINGS}, no force-field parameters: embedded geometry of conformer 0"
-        if AllChem.MMFFHasAllMoleculeParams(molh):
-            results = AllChem.MMFFOptimizeMoleculeConfs(molh, numThreads=1, maxIters=FF_MAX_ITERS)
-            energies, ff = [e for _, e in results], "MMFF94"
-        elif AllChem.UFFHasAllMoleculeParams(molh):
-            results = AllChem.UFFOptimizeMoleculeConfs(molh, numThreads=1, maxIters=FF_MAX_ITERS)
-            energies, ff = [e for _, e in results], "UFF"
-        best = ids[0]
-        if energies is not None:
-            finite = [(e, cid) for e, cid in zip(energies, ids, strict=True) if math.isfinite(e)]
-            if finite:
-                best = min(finite)[1]
-                label = f"{CONFORMER_SETTINGS}, {ff}-minimised, lowest {ff} energy kept"
-    finally:
-        RDLogger.EnableLog("rdApp.*")
-    return _only_conformer(molh, best), label
-
-
-def _only_conformer(molh, conf_id: int):
-    from rdkit import Chem
-
-    out = Chem.Mol(molh)
-    out.RemoveAllConformers()
-    out.AddConformer(Chem.Conformer(molh.GetConformer(conf_id)), assignId=True)
-    return out
-
-
 def _singlepoint(numbers, positions_bohr, charge: int, uhf: int):
     """tblite GFN2-xTB single point: (orbital energies in Hartree, occupations, dipole vector in e·Bohr)."""
     try:
@@ -314,31 +262,6 @@ def _singlepoint(numbers, positions_bohr, charge: int, uhf: int):
             omp.omp_set_num_threads(previous)
 
 
-_OMP: list[Any] = []
-
-
-def _openmp():
-    """The OpenMP runtime tblite links (libgomp), or None. tblite runs its loops on all cores by default;
-    for molecules of this size that gains nothing and, on a shared 2-core machine, spinning threads made
-    single points 10x slower (EC 0.24 s median against 0.017 s on one thread), so calls are pinned to
-    ``XTB_THREADS`` threads (``LMAKG_XTB_THREADS``, default 1) and the caller's setting is restored after."""
-    if not _OMP:
-        import ctypes
-        import ctypes.util
-
-        lib = None
-        for name in ("libgomp.so.1", ctypes.util.find_library("gomp")):
-            if not name:
-                continue
-            try:
-                lib = ctypes.CDLL(name)
-                lib.omp_get_max_threads.restype = ctypes.c_int
-                lib.omp_set_num_threads.argtypes = [ctypes.c_int]
-                break
-            except (OSError, AttributeError):
-                lib = None
-        _OMP.append(lib)
-    return _OMP[0]
 
 
 def _compute_fragment(mol, charge: int | None) -> Descriptors:
