@@ -12,6 +12,8 @@
 # ${LMAKG_SERVICES_DIR:-/tmp/lmakg-services}. Binaries: $LMAKG_OXIGRAPH_BIN (default: .venv/bin/oxigraph of this
 # checkout, then `oxigraph` on PATH), $LMAKG_VIRTUOSO_BIN (default virtuoso-t), $LMAKG_ISQL_BIN (default isql-vt).
 # LMAKG_VIRTUOSO_ANON_UPDATE=1 also lets the anonymous /sparql endpoint run SPARQL Update (test instances only).
+# LMAKG_VIRTUOSO_FUNCTIONS=1 defines lmakg's extension function lmf:ln as a Virtuoso SQL procedure named by its
+# IRI, so rules calling it run unchanged (by default they fail there, as on any server without it).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -152,6 +154,12 @@ EOF
   password="$("$PYTHON" -c 'import secrets; print(secrets.token_hex(12))')"
   local grant=""
   [ "${LMAKG_VIRTUOSO_ANON_UPDATE:-0}" = 1 ] && grant='GRANT SPARQL_UPDATE TO "SPARQL";'
+  if [ "${LMAKG_VIRTUOSO_FUNCTIONS:-0}" = 1 ]; then
+    # Virtuoso resolves a SPARQL call <IRI>(args) to the SQL procedure DB.DBA."IRI"; NULL = unbound, as in lmakg.
+    grant="$grant create function DB.DBA.\"https://w3id.org/lmakg/function#ln\" (in x any) returns any
+      { if (x is null or x <= 0) return null; return log (cast (x as double precision)); };
+      grant execute on DB.DBA.\"https://w3id.org/lmakg/function#ln\" to \"SPARQL\";"
+  fi
   "$ISQL" "127.0.0.1:$sql_port" dba dba \
     exec="$grant USER_SET_PASSWORD('dba', '$password');" >"$dir/isql-setup.log" 2>&1 \
     && ! grep -q '\*\*\* Error' "$dir/isql-setup.log" \

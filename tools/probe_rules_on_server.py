@@ -97,6 +97,15 @@ class Server:
             "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"}))
         return json.loads(raw)["results"]["bindings"]
 
+    def select_rows(self, text: str, default_graphs: list[str], named_graphs: list[str]) -> int:
+        """Rows of a SELECT run over a dataset given by the protocol's default-graph-uri/named-graph-uri."""
+        fields = [("query", text)] + [("default-graph-uri", g) for g in default_graphs] + \
+                 [("named-graph-uri", g) for g in named_graphs]
+        raw = self._send(urllib.request.Request(self.query_url, data=urllib.parse.urlencode(fields).encode("utf-8"),
+                                                method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"}))
+        return len(json.loads(raw)["results"]["bindings"])
+
     def post(self, url: str, data: bytes, content_type: str) -> None:
         self._send(urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": content_type}))
 
@@ -151,7 +160,8 @@ def scaled(graphs: dict[str, list[str]], copies: int) -> dict[str, list[str]]:
                 text = iri.sub(lambda m, n=n: m.group(0) if m.group(1).startswith(SHARED)
                                else f"<{LMK}{m.group(1)}--c{n}>", body)
                 parts.append(bnode.sub(lambda m, n=n: f"_:c{n}x{m.group(1)}", text))
-            out[graph] = "\n".join(parts).splitlines()
+            # what shared nodes say about themselves comes out identical in every copy: state it once
+            out[graph] = list(dict.fromkeys("\n".join(parts).splitlines()))
         else:
             out[graph] = list(lines)
     return out
@@ -445,6 +455,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-compare", action="store_true", help="skip the comparison with lmakg's engine")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--json", type=Path, help="write the full report as JSON")
+    parser.add_argument("--queries", action="store_true",
+                        help="also run lmakg's SELECT queries (queries/*.rq, src/lmakg/sparql/*.rq) over the reasoned "
+                             "graphs and compare their row counts with lmakg's engine")
+    parser.add_argument("--write-nquads", type=Path, help="also write the dataset as N-Quads (for bulk loaders)")
     args = parser.parse_args(argv)
 
     from lmakg.reason import load_rules
@@ -460,6 +474,12 @@ def main(argv: list[str] | None = None) -> int:
     report["dataset_seconds"] = time.perf_counter() - began
     total = sum(report["dataset"].values())
     print(f"dataset: {total} triples in {len(graphs)} graphs ({report['dataset_seconds']:.1f} s to build)")
+    if args.write_nquads:
+        with args.write_nquads.open("w", encoding="utf-8") as out:
+            for graph, lines in graphs.items():
+                for line in lines:
+                    out.write(f"{line[:-1].rstrip()} <{graph}> .\n")
+        print(f"wrote {args.write_nquads}")
 
     if args.load != "skip":
         gsp = args.gsp or guess_gsp(args.update_url, bool(args.user))
@@ -494,6 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     for number in range(1, args.passes + 1):
         pass_began = time.perf_counter()
         errors = 0
+        rule_seconds = 0.0
         for rule in rules:
             entry: dict[str, Any] = {"rule": rule.id, "file": rule.file.name, "order": rule.order}
             entry["functions"] = custom_functions(rule.construct, rule.prefixes)
@@ -517,15 +538,17 @@ def main(argv: list[str] | None = None) -> int:
                 entry.update(status="error", error=first_line(str(exc)))
                 errors += 1
             entry["seconds"] = time.perf_counter() - started
+            rule_seconds += entry["seconds"]
             if number == 1:
                 after = graph_counts(server, [INFERRED]).get(INFERRED, 0)
                 entry["added"] = after - inferred_before
                 inferred_before = after
                 results.append(entry)
         size = graph_counts(server, [INFERRED]).get(INFERRED, 0)
-        passes.append({"pass": number, "seconds": time.perf_counter() - pass_began, "inferred": size,
-                       "errors": errors})
-        print(f"pass {number}: {passes[-1]['seconds']:.2f} s, inferred graph {size} triples, {errors} rules failed")
+        passes.append({"pass": number, "seconds": time.perf_counter() - pass_began, "rule_seconds": rule_seconds,
+                       "inferred": size, "errors": errors})
+        print(f"pass {number}: {rule_seconds:.2f} s in rule updates ({passes[-1]['seconds']:.2f} s with counts), "
+              f"inferred graph {size} triples, {errors} rules failed")
         if len(passes) > 1 and passes[-1]["inferred"] == passes[-2]["inferred"]:
             break
     report["rules"] = results
@@ -568,9 +591,42 @@ def main(argv: list[str] | None = None) -> int:
             for key in ("missing_examples", "extra_examples"):
                 for line in c[key]:
                     print(f"  {key[:-9]}: {line}")
+    if args.queries:
+        report["queries"] = probe_queries(server, store if not args.no_compare and not args.scale else None, using)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
     return 0
+
+
+def probe_queries(server: Server, store: Any, using: list[str]) -> list[dict[str, Any]]:
+    """Run every SELECT of queries/ and src/lmakg/sparql/ on the server (default graph = the union of the
+    reasoning graphs, the same graphs named) and, with a local reasoned store, compare row counts."""
+    root = Path(__file__).resolve().parents[1]
+    files = sorted((root / "queries").glob("*.rq")) + sorted((root / "src" / "lmakg" / "sparql").glob("*.rq"))
+    out = []
+    print(f"\n{'query':<48} status  server rows  lmakg rows  seconds / error")
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if not re.search(r"^\s*SELECT\b", re.sub(r"(?m)^\s*(#.*|PREFIX.*)$", "", text), re.I | re.M):
+            continue
+        entry: dict[str, Any] = {"query": str(path.relative_to(root))}
+        started = time.perf_counter()
+        try:
+            entry["rows"] = server.select_rows(text, using, using)
+            entry["status"] = "ok"
+        except ServerError as exc:
+            entry.update(status="error", error=first_line(str(exc), 200))
+        entry["seconds"] = time.perf_counter() - started
+        if store is not None:
+            try:
+                entry["lmakg_rows"] = len(store.solutions(text, [g for g in using])[1])
+            except Exception as exc:  # a query needing parameters lmakg binds itself
+                entry["lmakg_rows"] = f"error: {exc}"[:80]
+        flag = "" if entry.get("rows") == entry.get("lmakg_rows") or entry["status"] != "ok" else "  DIFFERS"
+        print(f"{entry['query'][-48:]:<48} {entry['status']:<6}  {str(entry.get('rows', '-')):>11}  "
+              f"{str(entry.get('lmakg_rows', '-')):>10}  {entry.get('error') or format(entry['seconds'], '.3f')}{flag}")
+        out.append(entry)
+    return out
 
 
 if __name__ == "__main__":
