@@ -39,7 +39,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from lmakg.vocab import GRAPH, INFERRED_GRAPH, PREFIXES
+from lmakg.vocab import GRAPH, INFERRED_GRAPH
 
 INFERRED = str(INFERRED_GRAPH)
 PROVENANCE = str(GRAPH["provenance"])
@@ -184,7 +184,7 @@ def chunks(lines: list[str], size: int) -> list[list[str]]:
             parent[find(found[0])] = find(other)
     groups: dict[str, list[str]] = defaultdict(list)
     plain: list[list[str]] = []
-    for line, found in zip(lines, labels):
+    for line, found in zip(lines, labels, strict=True):
         if found:
             groups[find(found[0])].append(line)
         else:
@@ -458,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", action="store_true",
                         help="also run lmakg's SELECT queries (queries/*.rq, src/lmakg/sparql/*.rq) over the reasoned "
                              "graphs and compare their row counts with lmakg's engine")
+    parser.add_argument("--progress", action="store_true", help="print each rule as it finishes (first pass)")
     parser.add_argument("--write-nquads", type=Path, help="also write the dataset as N-Quads (for bulk loaders)")
     args = parser.parse_args(argv)
 
@@ -544,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
                 entry["added"] = after - inferred_before
                 inferred_before = after
                 results.append(entry)
+                if args.progress:
+                    print(f"  {rule.id}: {entry['status']} {entry['seconds']:.2f} s, +{entry['added']}", flush=True)
         size = graph_counts(server, [INFERRED]).get(INFERRED, 0)
         passes.append({"pass": number, "seconds": time.perf_counter() - pass_began, "rule_seconds": rule_seconds,
                        "inferred": size, "errors": errors})
@@ -623,8 +626,8 @@ def probe_queries(server: Server, store: Any, using: list[str]) -> list[dict[str
             except Exception as exc:  # a query needing parameters lmakg binds itself
                 entry["lmakg_rows"] = f"error: {exc}"[:80]
         flag = "" if entry.get("rows") == entry.get("lmakg_rows") or entry["status"] != "ok" else "  DIFFERS"
-        print(f"{entry['query'][-48:]:<48} {entry['status']:<6}  {str(entry.get('rows', '-')):>11}  "
-              f"{str(entry.get('lmakg_rows', '-')):>10}  {entry.get('error') or format(entry['seconds'], '.3f')}{flag}")
+        print(f"{entry['query'][-48:]:<48} {entry['status']:<6}  {entry.get('rows', '-')!s:>11}  "
+              f"{entry.get('lmakg_rows', '-')!s:>10}  {entry.get('error') or format(entry['seconds'], '.3f')}{flag}")
         out.append(entry)
     return out
 
