@@ -39,7 +39,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from lmakg.vocab import GRAPH, INFERRED_GRAPH
+from lmakg.vocab import GRAPH, INFERRED_GRAPH, PREFIXES
 
 INFERRED = str(INFERRED_GRAPH)
 PROVENANCE = str(GRAPH["provenance"])
@@ -610,6 +610,9 @@ def probe_queries(server: Server, store: Any, using: list[str]) -> list[dict[str
     print(f"\n{'query':<48} status  server rows  lmakg rows  seconds / error")
     for path in files:
         text = path.read_text(encoding="utf-8")
+        # lmakg's own queries (src/lmakg/sparql) rely on predeclared prefixes: declare the missing ones
+        declared = set(re.findall(r"(?im)^\s*PREFIX\s+([\w-]*):", text))
+        text = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared) + text
         if not re.search(r"^\s*SELECT\b", re.sub(r"(?m)^\s*(#.*|PREFIX.*)$", "", text), re.I | re.M):
             continue
         entry: dict[str, Any] = {"query": str(path.relative_to(root))}
