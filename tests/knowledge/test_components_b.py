@@ -173,7 +173,7 @@ RANGES = {
 
 def test_values_in_sane_ranges_and_units(mine):
     for s in _species_of_file(mine):
-        for q, kind, value, unit in _quantities(mine, s):
+        for q, kind, _value, unit in _quantities(mine, s):
             units, lo, hi = RANGES[kind]
             assert unit in units, (s, kind, unit)
             numbers = _numbers(mine, q)
@@ -194,7 +194,7 @@ def test_no_altlabel_names_two_species(mine, kg):
     for s, lab in kg.subject_objects(RDFS.label):
         index.setdefault(str(lab).casefold(), set()).add(s)
     clashes = {}
-    for s, lab in mine.subject_objects(SKOS.altLabel):
+    for _s, lab in mine.subject_objects(SKOS.altLabel):
         owners = index[str(lab).casefold()]
         if len(owners) > 1:
             clashes[str(lab)] = sorted(owners)

@@ -196,7 +196,7 @@ def test_expected_recomputes(case):
     assert set(exp["data"]) == names, "data for exactly the components"
     assert set(exp["mole_fraction"]) == names
     assert abs(sum(exp["mole_fraction"].values()) - 1.0) < 2e-3
-    for k, d in exp["data"].items():
+    for _k, d in exp["data"].items():
         assert d["phase"] in ("liquid", "solid") and d["molar_mass"] > 0 and d["smiles"]
         if "density" in d:
             assert d["phase"] == "liquid" and 0.5 < d["density"] < 2.5 and d["density_source"].strip()
