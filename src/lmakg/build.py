@@ -23,7 +23,7 @@ from lmakg import resources, storedir
 from lmakg.reason import materialize
 from lmakg.store import KnowledgeStore, StoreError, open_store
 from lmakg.validate import Issue, ValidationReport, knowledge_files, validate_files
-from lmakg.vocab import ASSERTED_GRAPH, ONTOLOGY_GRAPH, RULES_GRAPH, shorten
+from lmakg.vocab import ASSERTED_GRAPH, CURATOR_GRAPH, ONTOLOGY_GRAPH, RULES_GRAPH, shorten
 
 ARTIFACTS = {
     "lmakg.ttl": "turtle",
@@ -50,7 +50,10 @@ class BuildResult:
 
 
 def graph_for(path: Path) -> str:
-    """The named graph a knowledge file is loaded into: the ontology's or the asserted one."""
+    """The named graph a knowledge file is loaded into: the ontology's, the curator's (``kg/curator/``) or
+    the asserted one."""
+    if path.parent.name == "curator":
+        return str(CURATOR_GRAPH)
     return str(ONTOLOGY_GRAPH) if path.parent.name == "ontology" else str(ASSERTED_GRAPH)
 
 

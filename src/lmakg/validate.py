@@ -320,9 +320,10 @@ def load_shapes() -> Graph:
 
 
 def knowledge_files() -> list[Path]:
-    """The ontology modules (without the shapes) and the curated graph files, in load order."""
+    """The ontology modules (without the shapes), the curated graph files and the curator's inferences
+    (``kg/curator/*.ttl``), in load order."""
     ontology = [p for p in resources.turtle_files("ontology") if p.name != SHAPES_FILE]
-    return ontology + resources.turtle_files("kg")
+    return ontology + resources.turtle_files("kg") + sorted((resources.folder("kg") / "curator").glob("*.ttl"))
 
 
 def validate_files(files: list[Path] | None = None, report_only: list[Path] | None = None,
