@@ -12,7 +12,7 @@ What it does (the `sparql:` store backend will do the same through the SPARQL 1.
 2. drops those graphs and the inferred graph on the server (DROP SILENT GRAPH, never DROP ALL: Virtuoso keeps
    its own system graphs in the same store), loads the dataset (Graph Store Protocol POST per graph, or
    SPARQL Update chunks) and checks the per-graph counts;
-3. turns every rule of `rules/*.ttl` (parsed with rdflib by `lmakg.reason.load_rules`, in `sh:order`) into
+3. turns every rule of `rules/*.ttl` (parsed with rdflib by `lmakg.reasoning.rules.load_rules`, in `sh:order`) into
    `INSERT { GRAPH <.../graph/inferred> { TEMPLATE } } USING <g1> ... USING <inferred> WHERE { ... }` (USING
    makes the WHERE read the union of the reasoning graphs on every server, whatever its default graph is),
    runs each once and reports ok / error / seconds / triples added, and the custom functions it calls;
@@ -39,7 +39,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from lmakg.vocab import GRAPH, INFERRED_GRAPH, PREFIXES
+from lmakg.knowledge.vocab import GRAPH, INFERRED_GRAPH, PREFIXES
 
 INFERRED = str(INFERRED_GRAPH)
 PROVENANCE = str(GRAPH["provenance"])
@@ -128,9 +128,9 @@ def first_line(message: str, limit: int = 300) -> str:
 def review_dataset() -> tuple[Any, dict[str, list[str]]]:
     """The store lmakg reasons over before its rules run (knowledge files + rules graph + RDKit perception),
     and its quads as N-Triples lines per named graph."""
-    from lmakg.build import load_knowledge
-    from lmakg.perceive import perceive
-    from lmakg.store import open_store
+    from lmakg.knowledge.load import load_knowledge
+    from lmakg.chemistry.perceive import perceive
+    from lmakg.knowledge.store import open_store
 
     store = open_store("oxigraph:")
     load_knowledge(store)
@@ -407,7 +407,7 @@ def server_inferred(server: Server, include_restated: bool) -> Counter:
 def local_inferred(store: Any) -> tuple[Counter, float]:
     import pyoxigraph as ox
 
-    from lmakg.reason import infer
+    from lmakg.reasoning.engine import infer
 
     began = time.perf_counter()
     infer(store, record_provenance=False)
@@ -426,7 +426,7 @@ def local_inferred(store: Any) -> tuple[Counter, float]:
 
 
 def short(term: tuple) -> str:
-    from lmakg.vocab import shorten
+    from lmakg.knowledge.vocab import shorten
 
     if term[0] == "iri":
         return shorten(term[1])
@@ -462,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-nquads", type=Path, help="also write the dataset as N-Quads (for bulk loaders)")
     args = parser.parse_args(argv)
 
-    from lmakg.reason import load_rules
+    from lmakg.reasoning.rules import load_rules
 
     server = Server(args.query_url, args.update_url, args.user, args.password, args.auth, args.timeout)
     report: dict[str, Any] = {"query_url": args.query_url, "update_url": args.update_url}

@@ -126,10 +126,13 @@ def _bnode_signatures(store) -> dict[str, str]:
     from collections import defaultdict
 
     out_edges, in_edges = defaultdict(list), defaultdict(list)
-    for s, p, o in store.triples("https://w3id.org/lmakg/graph/asserted"):
-        s, p, o = (store.term_text(x) for x in (s, p, o))
-        out_edges[s].append((p, o))
-        in_edges[o].append((s, p))
+    # the curated graphs: the review's statements and the curator's inferences (kg/curator/, whose move
+    # examples are blank nodes too)
+    for graph in ("https://w3id.org/lmakg/graph/asserted", "https://w3id.org/lmakg/graph/curator"):
+        for s, p, o in store.triples(graph):
+            s, p, o = (store.term_text(x) for x in (s, p, o))
+            out_edges[s].append((p, o))
+            in_edges[o].append((s, p))
     signature = {}
 
     def sig(node: str, depth: int) -> str:

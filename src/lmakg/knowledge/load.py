@@ -11,11 +11,14 @@ from pathlib import Path
 from lmakg.knowledge import resources
 from lmakg.knowledge.resources import knowledge_files
 from lmakg.knowledge.store import KnowledgeStore
-from lmakg.knowledge.vocab import ASSERTED_GRAPH, ONTOLOGY_GRAPH, RULES_GRAPH
+from lmakg.knowledge.vocab import ASSERTED_GRAPH, CURATOR_GRAPH, ONTOLOGY_GRAPH, RULES_GRAPH
 
 
 def graph_for(path: Path) -> str:
-    """The named graph a knowledge file is loaded into: the ontology's or the asserted one."""
+    """The named graph a knowledge file is loaded into: the ontology's, the curator's (``kg/curator/``) or
+    the asserted one."""
+    if path.parent.name == "curator":
+        return str(CURATOR_GRAPH)
     return str(ONTOLOGY_GRAPH) if path.parent.name == "ontology" else str(ASSERTED_GRAPH)
 
 

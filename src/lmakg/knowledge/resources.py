@@ -61,6 +61,7 @@ SHAPES_FILE = "shapes.ttl"  # the SHACL shapes: validation input, not part of th
 
 
 def knowledge_files() -> list[Path]:
-    """The ontology modules (without the shapes) and the curated graph files, in load order."""
+    """The ontology modules (without the shapes), the curated graph files and the curator's inferences
+    (``kg/curator/*.ttl``), in load order."""
     ontology = [p for p in turtle_files("ontology") if p.name != SHAPES_FILE]
-    return ontology + turtle_files("kg")
+    return ontology + turtle_files("kg") + sorted((folder("kg") / "curator").glob("*.ttl"))

@@ -80,6 +80,7 @@ GRAPH = Namespace(GRAPH_IRI)
 # (issue: reasoning) and from each user's additions.
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 ASSERTED_GRAPH = GRAPH["asserted"]
+CURATOR_GRAPH = GRAPH["curator"]  # kg/curator/*.ttl: the curator's inferences, kept apart from the review's claims
 INFERRED_GRAPH = GRAPH["inferred"]
 RULES_GRAPH = GRAPH["rules"]
 

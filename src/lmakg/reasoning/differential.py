@@ -41,7 +41,7 @@ def pyshacl_closure(store: KnowledgeStore, max_passes: int = 20) -> tuple[set[An
     from lmakg.knowledge.functions import register_with_rdflib
 
     register_with_rdflib()
-    data = _graph(store, ["ontology", "asserted", "rules", "perceived"])
+    data = _graph(store, ["ontology", "asserted", "curator", "rules", "perceived"])
     before = set(data)
     shapes = Graph()
     for path in resources.turtle_files("rules"):

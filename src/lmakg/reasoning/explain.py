@@ -12,11 +12,19 @@ from typing import Any
 
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore, Term
-from lmakg.knowledge.vocab import ASSERTED_GRAPH, INFERRED_GRAPH, LMA_IRI, ONTOLOGY_GRAPH, local_name, shorten
+from lmakg.knowledge.vocab import (
+    ASSERTED_GRAPH,
+    CURATOR_GRAPH,
+    INFERRED_GRAPH,
+    LMA_IRI,
+    ONTOLOGY_GRAPH,
+    local_name,
+    shorten,
+)
 
 PERCEIVED = "https://w3id.org/lmakg/graph/perceived"
 USER_GRAPHS = "https://w3id.org/lmakg/graph/user/"
-ASSERTED_STATUSES = ("asserted", "ontology", "user")
+ASSERTED_STATUSES = ("asserted", "ontology", "curator", "user")
 
 
 def _show(term: Term) -> str:
@@ -29,8 +37,8 @@ def _show(term: Term) -> str:
 
 def _status(store: KnowledgeStore, s: Term, p: Term, o: Term) -> str:
     triple = tuple(store.to_store_term(t) for t in (s, p, o))
-    for graph, name in ((ASSERTED_GRAPH, "asserted"), (ONTOLOGY_GRAPH, "ontology"), (PERCEIVED, "perceived"),
-                        (INFERRED_GRAPH, "inferred")):
+    for graph, name in ((ASSERTED_GRAPH, "asserted"), (ONTOLOGY_GRAPH, "ontology"), (CURATOR_GRAPH, "curator"),
+                        (PERCEIVED, "perceived"), (INFERRED_GRAPH, "inferred")):
         if store.contains(*triple, graph=str(graph)):
             return name
     for graph in store.named_graphs():  # a user's addition (`lmakg add`): asserted, in its own graph
