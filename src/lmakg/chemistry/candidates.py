@@ -8,6 +8,8 @@ Bad input raises :class:`PredictionInputError` naming the value at fault.
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,6 +71,8 @@ def parse_concentration(text: str | None) -> float | None:
     match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)\s*(M|mol/L|mol L-1)?\s*", text)
     if not match:
         raise PredictionInputError(f"cannot read concentration {text!r}; write e.g. 0.05M or 1.2 mol/L")
+    if not match.group(2):
+        raise PredictionInputError(f"concentration {text!r} has no unit; write e.g. {text.strip()}M (mol/L)")
     value = float(match.group(1))
     if not 0 < value <= MAX_CONCENTRATION:
         raise PredictionInputError(f"impossible concentration {text!r}: must be above 0 and at most "
@@ -83,11 +87,40 @@ def parse_property(option: str, text: str) -> tuple[str, float, str]:
     if not match:
         example = f"-0.9 {next(iter(units))}"
         raise PredictionInputError(f"cannot read --{option} value {text!r}; write e.g. '{example}'")
-    unit_text = (match.group(2) or next(iter(units))).strip().lower().replace(" ", "")
+    if not match.group(2):
+        raise PredictionInputError(f"--{option} value {text!r} has no unit; write e.g. '{text.strip()} "
+                                   f"{next(iter(units))}' (units: {', '.join(units)})")
+    unit_text = match.group(2).strip().lower().replace(" ", "")
     if unit_text not in units:
         raise PredictionInputError(f"unknown unit {match.group(2)!r} for --{option}; use one of: "
                                    f"{', '.join(units)}")
-    return kind, float(match.group(1)), units[unit_text]
+    value = float(match.group(1))
+    low, high, why = allowed_range(kind)
+    if not math.isfinite(value) or not (low < value <= high if low == 0.0 else low <= value <= high):
+        bound = f"above {low:g}" if low == 0.0 else f"at least {low:g}"
+        raise PredictionInputError(f"impossible --{option} value {text!r}: must be {bound} and at most {high:g} "
+                                   f"({why}; ontology/limits.ttl)")
+    return kind, value, units[unit_text]
+
+
+@functools.cache
+def _limits() -> dict[str, tuple[float, float, str]]:
+    """Allowed input ranges per quantity kind, read from ``ontology/limits.ttl`` (data, with the reason)."""
+    import pyoxigraph as ox
+
+    from lmakg.knowledge import resources
+
+    store = ox.Store()
+    store.load(path=str(resources.folder("ontology") / "limits.ttl"), format=ox.RdfFormat.TURTLE)
+    query = ("PREFIX lma: <https://w3id.org/lmakg/ontology#> SELECT ?k ?lo ?hi ?why WHERE { "
+             "?k lma:allowedMinimum ?lo ; lma:allowedMaximum ?hi ; lma:allowedRangeNote ?why }")
+    return {row["k"].value.rsplit("#", 1)[-1]: (float(row["lo"].value), float(row["hi"].value), row["why"].value)
+            for row in store.query(query)}
+
+
+def allowed_range(kind: str) -> tuple[float, float, str]:
+    """(minimum, maximum, why) for a quantity kind; unbounded (but finite) when the data names none."""
+    return _limits().get(kind, (-math.inf, math.inf, "no range is recorded for this quantity"))
 
 
 def _slug(text: str) -> str:

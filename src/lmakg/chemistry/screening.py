@@ -39,7 +39,11 @@ def read_candidates(path: str | Path) -> list[tuple[int, Candidate | str, dict[s
         raise PredictionInputError(f"cannot read {path}: {exc.strerror}") from exc
     with handle:
         reader = csv.DictReader(handle)
-        header = [h.strip().lower().replace("_", "-") for h in (reader.fieldnames or [])]
+        try:
+            fieldnames = reader.fieldnames or []
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise PredictionInputError(f"{path}:1: not a readable CSV file (UTF-8 text expected): {exc}") from exc
+        header = [h.strip().lower().replace("_", "-") for h in fieldnames]
         if "smiles" not in header:
             raise PredictionInputError(f"{path}:1: no 'smiles' column (columns: {', '.join(header) or 'none'})")
         unknown = [h for h in header if h not in CSV_COLUMNS]

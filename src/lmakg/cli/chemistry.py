@@ -13,6 +13,7 @@ from lmakg.cli.common import (
     StoreOption,
     fail,
     make_console,
+    printable,
 )
 
 
@@ -70,19 +71,23 @@ def predict(
     if json_out:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
+    from rich.markup import escape
+
     out = make_console()
-    out.print(f"[bold]{name or smiles}[/bold]  {result['inchiKey']}  charge {result['formalCharge']}")
+    out.print(f"[bold]{escape(printable(name or smiles))}[/bold]  {result['inchiKey']}  "
+              f"charge {result['formalCharge']}")
     out.print(f"  elements: {', '.join(result['elements'])}; features: {', '.join(result['features']) or '-'}; "
               f"F mass fraction {result['fMassFraction']:.2f}")
     for m in result["mechanisms"]:
         designs = ", ".join(d["design"] for d in m["supportingDesigns"]) or "-"
-        out.print(f"  [green]{m['id']}[/green] ({m['of']}) by {', '.join(m['rules'])}; review designs: {designs}")
+        out.print(f"  [green]{m['id']}[/green] ({escape(m['of'])}) by {', '.join(m['rules'])}; "
+                  f"review designs: {designs}")
     for r in result["ruledOut"]:
-        out.print(f"  [red]ruled out[/red] {r['mechanism']} for {r['species']}")
+        out.print(f"  [red]ruled out[/red] {r['mechanism']} for {escape(r['species'])}")
     if result["forms"]:
         out.print(f"  forms: {', '.join(result['forms'])}")
     for d in result["derived"]:
-        out.print(f"  derived {d['kind']} of {d['of']} = {d['value']:.4g} {d['unit']} ({d['rule']})")
+        out.print(f"  derived {d['kind']} of {escape(d['of'])} = {d['value']:.4g} {d['unit']} ({d['rule']})")
     if result["conflicts"]:
         out.print(f"  trade-offs: {', '.join(result['conflicts'])}")
     for h in result["hypotheses"]:

@@ -53,6 +53,7 @@ def validate(
 ) -> None:
     """Validate knowledge files and list every problem with file, line, node and constraint."""
     from lmakg.curation.validate import validate_files
+    from lmakg.knowledge import resources
     from lmakg.knowledge.resources import knowledge_files
 
     for path in files or []:
@@ -64,6 +65,7 @@ def validate(
     for issue in report.issues:
         typer.echo(str(issue))
     typer.echo(report.summary())
+    make_console(stderr=True).print(f"[dim]knowledge folders: {resources.data_dir()}[/dim]", highlight=False)
     if not report.conforms:
         raise typer.Exit(1)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,15 +24,47 @@ def sparql(
     query: Annotated[str, typer.Argument(help="SPARQL query text, or a path to a .rq file.")],
     fmt: Annotated[ResultFormat, typer.Option("--format", "-f", help="Result format.")] = ResultFormat.table,
     store: StoreOption = None,
+    allow_service: Annotated[bool, typer.Option("--allow-service", help="Let the query fetch from other servers "
+                                                "(SERVICE, LOAD); refused by default.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds the query may run before lmakg "
+                                           "stops it (exit code 3).")] = 60.0,
 ) -> None:
     """Run a SPARQL 1.1 query over the asserted (and inferred) graph."""
+    from lmakg.server.protocol import remote_operations
+
     path = Path(query)
     text = query
     if query.endswith(".rq") or (len(query) < 255 and path.is_file()):
         if not path.is_file():
             fail(f"no such query file: {query}")
         text = path.read_text(encoding="utf-8")
-    _run_and_print(open_or_fail(store), text, fmt)
+    remote = remote_operations(text)
+    if remote and not allow_service:
+        fail(f"the query uses {' and '.join(remote)}, which fetches from other servers; refused unless "
+             f"--allow-service is given")
+    knowledge = open_or_fail(store)
+    stopper = _stop_after(timeout)
+    try:
+        _run_and_print(knowledge, text, fmt)
+    finally:
+        stopper.cancel()
+
+
+def _stop_after(seconds: float) -> Any:
+    """A timer that ends the process with one line when a query runs too long (the store cannot cancel a
+    running query, and ending the process is what really stops it)."""
+    import threading
+
+    def stop() -> None:
+        sys.stdout.flush()
+        sys.stderr.write(f"error: the query ran longer than --timeout {seconds:g} s and was stopped\n")
+        sys.stderr.flush()
+        os._exit(3)
+
+    timer = threading.Timer(seconds, stop)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def _run_and_print(knowledge: Any, text: str, fmt: ResultFormat, bindings: dict[str, Any] | None = None) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lmakg.chemistry.materialize import materialize
 from lmakg.curation.validate import Issue, ValidationReport, validate_files
-from lmakg.knowledge import storedir
+from lmakg.knowledge import resources, storedir
 from lmakg.knowledge.load import load_knowledge
 from lmakg.knowledge.resources import knowledge_files
 from lmakg.knowledge.store import StoreError, open_store
@@ -110,7 +110,7 @@ def build(
         storedir.recover(storedir.store_path(store_location))
         storedir.check_target(storedir.store_path(store_location))
     files = knowledge_files()
-    say(f"validating {len(files)} files (Turtle, vocabulary, RDKit, SHACL)")
+    say(f"validating {len(files)} files from {resources.data_dir()} (Turtle, vocabulary, RDKit, SHACL)")
     report = validate_files(files)
     if not report.conforms:
         raise BuildError(report)

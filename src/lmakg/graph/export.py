@@ -47,7 +47,8 @@ def export(graph: nx.MultiDiGraph, fmt: str) -> bytes:
 def write_export(graph: nx.MultiDiGraph, fmt: str, path: Path) -> Path:
     """Write an export atomically (a temporary file renamed into place), so a failure leaves nothing."""
     data = export(graph, fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        raise OSError(f"cannot write {path}: the folder {path.parent} does not exist (lmakg does not create it)")
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)

@@ -282,7 +282,8 @@ class View:
             raise VizError(f"{self.title}: nothing to draw (the graph is empty)")
         data = self.html().encode("utf-8") if suffix == ".html" else self.svg().encode("utf-8") \
             if suffix == ".svg" else self.png()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            raise OSError(f"cannot write {path}: the folder {path.parent} does not exist (lmakg does not create it)")
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)

@@ -35,7 +35,7 @@ from lmakg.hypotheses.molecules import molecule_hypotheses
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import local_name
-from lmakg.reasoning.evidence import Evidence, family_table, score
+from lmakg.reasoning.evidence import USER_EVIDENCE_WEIGHT, USER_GRAPHS, Evidence, family_table, score
 
 
 class _Context:
@@ -72,6 +72,7 @@ class _Context:
             for key in ("label", "smiles", "inchiKey"):
                 if key in row:
                     card.setdefault(key, row[key].value)
+        self.user_designs: set[str] = set()  # designs of users' additions: their references are not the review's
         self.roles: dict[str, set[str]] = defaultdict(set)
         self.curated: dict[str, list[Evidence]] = defaultdict(list)
         self.design_species: dict[str, set[str]] = defaultdict(set)
@@ -79,8 +80,16 @@ class _Context:
             species, design = row["species"].value, row["design"].value
             self.roles[species].add(local_name(row["role"].value))
             self.design_species[design].add(species)
+            graph = row["designGraph"].value if "designGraph" in row else ""
+            if graph.startswith(USER_GRAPHS):
+                self.user_designs.add(local_name(design))
             if "mechanism" in row:
                 info = self.design_info.get(design, {})
+                if graph.startswith(USER_GRAPHS):  # a user's addition speaks for the user, never for the review
+                    self.curated[species].append(Evidence(
+                        "user", local_name(row["mechanism"].value), USER_EVIDENCE_WEIGHT,
+                        designs=[local_name(design)], via=f"user: {graph.removeprefix(USER_GRAPHS)}"))
+                    continue
                 self.curated[species].append(Evidence(
                     "review", local_name(row["mechanism"].value), 1.0, designs=[local_name(design)],
                     section=info.get("section"), references=sorted(info.get("refs", set()))))
@@ -114,6 +123,8 @@ class _Context:
             self.fluorides[row["metal"].value].append(row["species"].value)
 
     def _refs(self, design_local: str) -> set[int]:
+        if design_local in self.user_designs:
+            return set()
         return self.refs_by_design.get(design_local, set())
 
     def family(self, mechanism_local: str) -> str | None:

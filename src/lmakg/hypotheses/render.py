@@ -36,7 +36,9 @@ def render(found: list[Hypothesis], console: Any, explain: bool = False) -> None
                           f"designs {', '.join(info['supportingDesigns']) or '-'}, refs "
                           f"{' '.join(f'[{r}]' for r in info['references']) or '-'}")
             for e in info["evidence"]:
-                if e.kind == "review":
+                if e.kind == "user":
+                    console.print(escape(f"      {e.via}: {e.mechanism} in {', '.join(e.designs)} ({e.weight})"))
+                elif e.kind == "review":
                     console.print(f"      review: {e.mechanism} in {', '.join(e.designs)} §{e.section} "
                                   f"{' '.join(f'[{r}]' for r in e.references)}")
                 else:

@@ -1,8 +1,9 @@
 """Locate the knowledge folders (``ontology/``, ``kg/``, ``rules/``, ``queries/``).
 
 Why: the folders live at the top of the repository (the source of truth a curator edits) and are copied
-into the wheel as ``lmakg/data/<folder>``. An installed package reads its bundled copy; a source checkout
-or editable install reads the repository folders, so edits show up without reinstalling.
+into the wheel as ``lmakg/data/<folder>``. Run inside a checkout (the working folder or one above it holds
+lmakg's ``pyproject.toml`` and the folders), lmakg reads that checkout's folders, so a curator's edit counts
+even when lmakg was installed with ``pip install .``; elsewhere an installed package reads its bundled copy.
 ``LMAKG_DATA`` overrides both (a folder holding the four sub-folders).
 
 >>> sorted(p.name for p in data_dir().iterdir() if p.name in KNOWLEDGE_FOLDERS)
@@ -25,6 +26,19 @@ def _has_data(folder: Path) -> bool:
     return all((folder / name).is_dir() for name in ("ontology", "kg", "queries"))
 
 
+def _checkout_around(start: Path) -> Path | None:
+    """The lmakg checkout holding ``start`` (a folder with lmakg's pyproject.toml and the knowledge folders)."""
+    for folder in (start, *start.parents):
+        project = folder / "pyproject.toml"
+        if project.is_file() and _has_data(folder):
+            try:
+                if 'name = "lmakg"' in project.read_text(encoding="utf-8", errors="replace"):
+                    return folder
+            except OSError:
+                return None
+    return None
+
+
 def data_dir() -> Path:
     """Return the folder that holds ``ontology/``, ``kg/``, ``rules/`` and ``queries/``."""
     override = os.environ.get("LMAKG_DATA")
@@ -33,6 +47,9 @@ def data_dir() -> Path:
         if not _has_data(folder):
             raise DataNotFoundError(f"LMAKG_DATA={override} does not contain ontology/, kg/ and queries/")
         return folder
+    checkout = _checkout_around(Path.cwd())
+    if checkout is not None:  # run inside a checkout: a curator's edits count, whatever copy is installed
+        return checkout
     here = Path(__file__).resolve().parents[1]  # the lmakg package (this module is lmakg/knowledge/resources.py)
     bundled = here / "data"
     if _has_data(bundled):
