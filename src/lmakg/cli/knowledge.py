@@ -30,7 +30,7 @@ def sparql(
                                            "stops it (exit code 3).")] = 60.0,
 ) -> None:
     """Run a SPARQL 1.1 query over the asserted (and inferred) graph."""
-    from lmakg.server.protocol import remote_operations
+    from lmakg.server.protocol import remote_operations, too_complex
 
     path = Path(query)
     text = query
@@ -38,6 +38,9 @@ def sparql(
         if not path.is_file():
             fail(f"no such query file: {query}")
         text = path.read_text(encoding="utf-8")
+    reason = too_complex(text)
+    if reason:
+        fail(f"malformed SPARQL query: {reason}")
     remote = remote_operations(text)
     if remote and not allow_service:
         fail(f"the query uses {' and '.join(remote)}, which fetches from other servers; refused unless "

@@ -348,6 +348,11 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self._send(reply.status, reply.body, reply.content_type, headers)
 
     def _refuse_remote(self, text: str) -> bool:
+        """Refuse (and answer) a request that would fetch from other servers, or is too deep to parse safely."""
+        complex_reason = protocol.too_complex(text)
+        if complex_reason:
+            self._message(400, f"malformed SPARQL query: {complex_reason}")
+            return True
         remote = protocol.remote_operations(text)
         if remote:
             self._message(403, f"{' and '.join(sorted(set(remote)))} refused: this endpoint makes no requests to "

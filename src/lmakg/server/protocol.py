@@ -183,6 +183,37 @@ def remote_operations(text: str) -> list[str]:
     return [m.group(1).upper() for m in _REMOTE.finditer(_code_only(text))]
 
 
+MAX_NESTING = 100  # groups { } and parentheses ( ) inside one another; real queries need a handful
+MAX_UNIONS = 500  # UNION branches in one request
+
+
+def too_complex(text: str) -> str | None:
+    """Why a query is too deeply nested or too wide to parse safely, or None.
+
+    Why a lexical check: the parser is recursive, and 20,000 nested ``{`` (or 50,000 ``(``, or 10,000 UNION
+    branches) crashed a worker process (SIGSEGV) before it answered; counting is linear and cannot crash.
+
+    >>> too_complex("SELECT * { " + "{ " * 200 + "?s ?p ?o" + " }" * 200 + " }") is not None
+    True
+    >>> too_complex('SELECT * { ?s ?p "{{{{" }') is None
+    True
+    """
+    code = _code_only(text)
+    depth = deepest = 0
+    for char in code:
+        if char in "{(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "})":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        return f"the query nests groups and parentheses {deepest} deep; at most {MAX_NESTING} are accepted"
+    unions = len(re.findall(_BEFORE + r"UNION" + _AFTER, code, re.I))
+    if unions > MAX_UNIONS:
+        return f"the query has {unions} UNION branches; at most {MAX_UNIONS} are accepted"
+    return None
+
+
 def declares_dataset(text: str) -> bool:
     """Whether a query names its own dataset with ``FROM`` / ``FROM NAMED``.
 
