@@ -44,9 +44,9 @@ def export(graph: nx.MultiDiGraph, fmt: str) -> bytes:
     raise GraphError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
 
 
-def write_export(graph: nx.MultiDiGraph, fmt: str, path: Path) -> Path:
-    """Write an export atomically (a temporary file renamed into place), so a failure leaves nothing."""
-    data = export(graph, fmt)
+def write_whole(path: Path, data: bytes) -> Path:
+    """Write a file atomically (a temporary file renamed into place), so a failure leaves nothing; the folder
+    must exist (lmakg creates none)."""
     if not path.parent.is_dir():
         raise OSError(f"cannot write {path}: the folder {path.parent} does not exist (lmakg does not create it)")
     tmp = path.with_name(f".{path.name}.tmp")
@@ -55,4 +55,6 @@ def write_export(graph: nx.MultiDiGraph, fmt: str, path: Path) -> Path:
     return path
 
 
-# -- analytics --------------------------------------------------------------------------------------
+def write_export(graph: nx.MultiDiGraph, fmt: str, path: Path) -> Path:
+    """Write an export whole or not at all (:func:`write_whole`)."""
+    return write_whole(path, export(graph, fmt))

@@ -282,12 +282,9 @@ class View:
             raise VizError(f"{self.title}: nothing to draw (the graph is empty)")
         data = self.html().encode("utf-8") if suffix == ".html" else self.svg().encode("utf-8") \
             if suffix == ".svg" else self.png()
-        if not path.parent.is_dir():
-            raise OSError(f"cannot write {path}: the folder {path.parent} does not exist (lmakg does not create it)")
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-        return path
+        from lmakg.graph.export import write_whole
+
+        return write_whole(path, data)
 
     def _repr_html_(self) -> str:
         return (f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
