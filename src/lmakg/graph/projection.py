@@ -337,6 +337,3 @@ def hypothesis_graph(knowledge: KnowledgeStore, hypothesis: dict[str, Any]) -> n
                 raise GraphError(f"hypothesis {hypothesis['id']}: no reference [{number}]")
             link(mechanism, node, "citesReference")
     return out
-
-
-# -- exports ----------------------------------------------------------------------------------------
