@@ -376,3 +376,63 @@ def test_a_store_left_missing_by_an_older_build_is_recovered_on_open(tmp_path):
     assert not target.exists()
     assert _value(target) == "before"
     assert target.is_dir()
+
+
+# --------------------------------------------------------------------------------------------------
+# a user's claim speaks for the user, never for the review (issue: trust)
+# --------------------------------------------------------------------------------------------------
+
+FEC_CLAIM = DATA / "fec-modulus-claim.ttl"
+
+
+@pytest.fixture(scope="module")
+def claimed(base, tmp_path_factory) -> Path:
+    """The trust issue's own case: a user design citing the review's [1] says FEC acts through
+    HighModulusSuppression (the review attributes no such mechanism to FEC); plus a user's LUMO for FEC."""
+    store = copy_store(base[0], tmp_path_factory.mktemp("claimed"))
+    additions.add(FEC_CLAIM, store)
+    lumo = tmp_path_factory.mktemp("lumo") / "my-lumo.ttl"
+    lumo.write_text("""@prefix lma: <https://w3id.org/lmakg/ontology#> . @prefix lmk: <https://w3id.org/lmakg/kg/> .
+@prefix qudt: <http://qudt.org/schema/qudt/> . @prefix unit: <http://qudt.org/vocab/unit/> .
+lmk:FEC lma:hasQuantity [ a lma:QuantityValue ; lma:quantityKind lma:LUMOEnergy ; qudt:numericValue -1.5 ;
+    qudt:unit unit:EV ; lma:externalSource "my DFT" ] .
+""", encoding="utf-8")
+    additions.add(lumo, store)
+    return store
+
+
+def test_show_labels_the_users_design_mechanism_and_quantity(claimed, runner):
+    shown = runner.invoke(app, ["show", "FEC", "--store", str(claimed), "--json"])
+    assert shown.exit_code == 0, shown.output
+    desc = json.loads(shown.output)
+    modulus = next(m for m in desc["mechanisms"] if m["id"] == "HighModulusSuppression")
+    assert modulus["source"] == {"users": ["fec-modulus-claim"]}  # not "§6.2 [1]"
+    design = next(d for d in desc["designs"] if d["id"] == "design-user-FEC-modulus")
+    assert design["source"] == {"users": ["fec-modulus-claim"]}
+    assert 1 not in desc["references"]  # the user's citation is not counted as the review's reference
+    lumos = {p["value"]: p["source"] for p in desc["properties"] if p["kind"] == "LUMOEnergy"}
+    assert lumos[-1.5] == {"users": ["my-lumo"], "external": "my DFT"}  # beside the review's, not replacing it
+    assert lumos[-0.87] == {"sections": ["4.1"], "references": [115]}  # §4.1 [115], the review's value stays
+    table = runner.invoke(app, ["show", "FEC", "--store", str(claimed)], terminal_width=250)
+    assert "user: fec-modulus-claim" in table.output and "§6.2" not in table.output
+
+
+def test_why_lists_a_users_claim_apart_from_the_review(claimed, runner):
+    why = runner.invoke(app, ["why", "FEC", "HighModulusSuppression", "--store", str(claimed), "--json"])
+    assert why.exit_code == 0, why.output
+    tree = json.loads(why.output)
+    assert tree["reportedByReview"] == []
+    assert tree["reportedByUser"] == [{"design": "design-user-FEC-modulus", "user": "fec-modulus-claim",
+                                       "cites": {"section": "6.2", "references": [1]}}]
+    text = runner.invoke(app, ["why", "FEC", "HighModulusSuppression", "--store", str(claimed)], terminal_width=200)
+    assert "no curated design attributes it" in text.output and "user: fec-modulus-claim" in text.output
+
+
+def test_hypotheses_weigh_the_claim_as_the_users(claimed, runner):
+    result = runner.invoke(app, ["hypotheses", "--store", str(claimed), "--json"])
+    assert result.exit_code == 0, result.output
+    fec = next(h for h in json.loads(result.output) if h["id"] == "H-FEC")
+    evidence = [e for info in fec["explanations"] for e in info["evidence"]]
+    assert not [e for e in evidence if e["kind"] == "review" and "design-user-FEC-modulus" in e.get("designs", [])]
+    assert all(1 not in e.get("references", []) for e in evidence)  # [1] was cited by the user, not the review
+    assert "HighModulusSuppression" not in fec["mechanisms"]  # one user claim alone does not establish a family

@@ -90,3 +90,33 @@ def test_a_violation_query_with_rows_fails_the_build(tmp_path, monkeypatch):
     issues = err.value.report.issues
     assert len(issues) == 2
     assert all(i.file == "queries/designs-exist-violation.rq" and i.node.startswith("lmk:design-") for i in issues)
+
+
+def test_source_option_chooses_the_knowledge_folders(tmp_path, monkeypatch, runner):
+    """Issue (trust): `build`/`validate` take the knowledge folders of the checkout, or `--source DIR`, and say
+    which they used; a design missing its section and placement in that copy fails the build, naming the line."""
+    import shutil
+
+    from lmakg.cli import app
+    from lmakg.knowledge import resources
+
+    monkeypatch.delenv("LMAKG_DATA", raising=False)
+    data = tmp_path / "mine"
+    for name in resources.KNOWLEDGE_FOLDERS:
+        shutil.copytree(resources.folder(name), data / name)
+    section = data / "kg" / "section-4-1.ttl"
+    lines = section.read_text(encoding="utf-8").count("\n")
+    with section.open("a", encoding="utf-8") as handle:
+        handle.write('lmk:design-broken a lma:Design ; rdfs:label "broken" .\n')
+    monkeypatch.chdir(tmp_path)  # not inside a checkout: without --source the installed/checkout copy is used
+    checked = runner.invoke(app, ["validate", "--source", str(data)])
+    assert checked.exit_code == 1
+    assert f"kg/section-4-1.ttl:{lines + 1}: lmk:design-broken" in checked.output
+    assert f"knowledge folders: {data}" in checked.output
+    built = runner.invoke(app, ["build", "--source", str(data), "--no-artifacts"])
+    assert built.exit_code == 1 and "build failed" in built.output
+    missing = runner.invoke(app, ["build", "--source", str(tmp_path / "nowhere"), "--no-artifacts"])
+    assert missing.exit_code == 1
+    assert missing.output.strip().splitlines() == [
+        f"error: --source {tmp_path / 'nowhere'}: no ontology/, kg/, queries/ folder there; give the folder that "
+        "holds ontology/, kg/ and queries/ (rules/ optional)"]

@@ -411,6 +411,38 @@ def test_timeout_stops_the_query_and_the_next_one_is_answered(limited: Any) -> N
     assert time.monotonic() - started < 5  # answered by the other worker, not stuck behind the killed query
 
 
+def test_two_slow_queries_do_not_stall_a_short_one(knowledge: KnowledgeStore) -> None:
+    """Issue (trust): two slow queries occupied both default workers and a simple query then waited ~10 s.
+    The reserve worker answers short queries while the general ones are busy, and refuses long ones."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lmakg.server.querypool import RESERVE_GRACE, RESERVE_LIMIT
+
+    srv = start_server(knowledge=knowledge, port=0, workers=2, timeout=120).start_in_thread()
+    try:
+        with ThreadPoolExecutor(2) as slow:
+            running = [slow.submit(get, srv, EXPENSIVE) for _ in range(2)]
+            time.sleep(1.0)  # both general workers are now inside the expensive query
+            assert not any(f.done() for f in running)
+            started = time.monotonic()
+            status, _, _ = get(srv, "ASK { ?s ?p ?o }", accept="application/sparql-results+json")
+            assert status == 200
+            assert time.monotonic() - started < RESERVE_GRACE + 2.0
+            started = time.monotonic()
+            status, _, body = get(srv, EXPENSIVE)  # a third slow one is stopped on the reserve, not queued
+            assert status == 503 and b"busy with long queries" in body
+            assert time.monotonic() - started < RESERVE_GRACE + RESERVE_LIMIT + 2.0
+            deadline = time.monotonic() + 60  # the stopped reserve is replaced by a fresh worker...
+            while len(srv.worker_pids) < 3 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            started = time.monotonic()
+            assert get(srv, "ASK { ?s ?p ?o }")[0] == 200  # ...which answers short queries again
+            assert time.monotonic() - started < RESERVE_GRACE + 2.0
+            assert not any(f.done() for f in running)
+    finally:
+        srv.shutdown()
+
+
 def test_result_cap_is_refused_not_truncated(limited: Any) -> None:
     designs = PREFIXES + "SELECT ?d WHERE { ?d a lma:Design }"
     status, _, body = get(limited, designs)

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -37,6 +38,24 @@ class ResultFormat(StrEnum):
     tsv = "tsv"
     json = "json"
     xml = "xml"
+
+
+SourceOption = Annotated[
+    Path | None,
+    typer.Option("--source", help="Folder holding the knowledge folders (ontology/, kg/, rules/, queries/) to use "
+                 "instead of the checkout around the working folder or the installed copy."),
+]
+
+
+def use_source(source: Path | None) -> None:
+    """Make ``--source DIR`` the knowledge folders of this run (as ``LMAKG_DATA`` does), or fail in one line."""
+    if source is None:
+        return
+    missing = [name for name in ("ontology", "kg", "queries") if not (source / name).is_dir()]
+    if missing:
+        fail(f"--source {source}: no {', '.join(name + '/' for name in missing)} folder there; give the folder "
+             "that holds ontology/, kg/ and queries/ (rules/ optional)")
+    os.environ["LMAKG_DATA"] = str(source.resolve())
 
 
 def make_console(stderr: bool = False) -> Any:

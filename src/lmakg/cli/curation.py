@@ -11,11 +11,13 @@ import typer
 
 from lmakg.cli.common import (
     JsonOption,
+    SourceOption,
     StoreOption,
     WriteStoreOption,
     fail,
     make_console,
     open_or_fail,
+    use_source,
     writable_store,
 )
 
@@ -26,12 +28,14 @@ def build(
     out: Annotated[Path | None, typer.Option("--out", help="Folder for the release artifacts "
                                              "(lmakg.ttl, lmakg.nt, lmakg.jsonld, lmakg.owl).")] = Path("build"),
     no_artifacts: Annotated[bool, typer.Option("--no-artifacts", help="Do not write release artifacts.")] = False,
+    source: SourceOption = None,
 ) -> None:
     """Validate the ontology and the curated graph (Turtle, SHACL, RDKit), load the store, write artifacts."""
     from lmakg.curation.build import BuildError
     from lmakg.curation.build import build as run_build
     from lmakg.knowledge.store import StoreError
 
+    use_source(source)
     console = make_console(stderr=True)
     try:
         result = run_build(store, None if no_artifacts else out, progress=lambda m: console.print(f"[dim]{m}[/dim]"))
@@ -50,12 +54,14 @@ def build(
 def validate(
     files: Annotated[list[Path] | None, typer.Argument(help="Knowledge files to report on (default: all). "
                                                        "The rest of the knowledge is loaded as context.")] = None,
+    source: SourceOption = None,
 ) -> None:
     """Validate knowledge files and list every problem with file, line, node and constraint."""
     from lmakg.curation.validate import validate_files
     from lmakg.knowledge import resources
     from lmakg.knowledge.resources import knowledge_files
 
+    use_source(source)
     for path in files or []:
         if not path.exists():
             fail(f"no such file: {path}")

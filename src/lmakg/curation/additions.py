@@ -40,9 +40,8 @@ from lmakg.curation.policy import check_policy, check_size
 from lmakg.curation.validate import Issue
 from lmakg.knowledge import storedir
 from lmakg.knowledge.store import KnowledgeStore, StoreError, open_store
-from lmakg.knowledge.vocab import GRAPH_IRI, INFERRED_GRAPH, PREFIXES
+from lmakg.knowledge.vocab import GRAPH_IRI, INFERRED_GRAPH, PREFIXES, USER_GRAPHS
 
-USER_GRAPH_NS = GRAPH_IRI + "user/"
 CATALOGUE_GRAPH = GRAPH_IRI + "additions"
 # file extension -> store format name (see lmakg.knowledge.store.RDF_FORMATS)
 FORMATS = {".ttl": "turtle", ".nt": "ntriples", ".jsonld": "json-ld"}
@@ -93,7 +92,7 @@ def slugify(text: str) -> str:
 
 
 def graph_of(name: str) -> str:
-    return USER_GRAPH_NS + name
+    return USER_GRAPHS + name
 
 
 def list_additions(store: KnowledgeStore) -> list[Addition]:

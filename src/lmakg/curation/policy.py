@@ -19,7 +19,7 @@ from lmakg.knowledge import resources
 from lmakg.knowledge.load import load_knowledge
 from lmakg.knowledge.queries import parse_query_file
 from lmakg.knowledge.store import KnowledgeStore, StoreError, Term, open_store
-from lmakg.knowledge.vocab import GRAPH_IRI, shorten
+from lmakg.knowledge.vocab import USER_GRAPHS, shorten
 
 MAX_ADDITION_BYTES = 20 * 1024 * 1024  # a file of designs is kilobytes; this bounds memory while parsing
 SHOWN_LITERAL = 60  # characters of a literal quoted in a message
@@ -81,7 +81,7 @@ def check_policy(path: Path, data: bytes, fmt: str, graph: str, context: dict[st
     store: KnowledgeStore = open_store("oxigraph:")
     load_knowledge(store, rules=False)
     for name, other in context.items():
-        store.load_data(other, "ntriples", GRAPH_IRI + "user/" + name)
+        store.load_data(other, "ntriples", USER_GRAPHS + name)
     try:
         store.load_data(data, fmt, graph, base_iri=path.resolve().as_uri())
     except StoreError:

@@ -34,7 +34,7 @@ import networkx as nx
 
 from lmakg.knowledge.queries import engine_query
 from lmakg.knowledge.store import KnowledgeStore, QuerySyntaxError, StoreError
-from lmakg.knowledge.vocab import GRAPH_IRI, LMA_IRI, PREFIXES, local_name, shorten
+from lmakg.knowledge.vocab import GRAPH_IRI, LMA_IRI, PREFIXES, USER_GRAPHS, local_name, shorten
 
 #: Node kinds, in the order legends list them (``graph-node-kinds.rq`` maps classes to them).
 KINDS = ("mechanism", "design", "species", "interphase component", "functional group", "outcome",
@@ -43,7 +43,6 @@ KINDS = ("mechanism", "design", "species", "interphase component", "functional g
 #: Named graphs by short name (``lmakg.knowledge.vocab`` holds the full IRIs); ``user`` stands for every addition
 #: made with ``lmakg add`` (``.../graph/user/<name>``).
 GRAPH_NAMES = ("ontology", "asserted", "user", "rules", "perceived", "inferred", "provenance")
-USER_GRAPHS = GRAPH_IRI + "user/"
 
 #: The graphs a projection reads by default: the review's statements, the user's additions, the rules'
 #: conclusions.

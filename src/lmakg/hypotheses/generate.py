@@ -34,8 +34,8 @@ from lmakg.hypotheses.model import Hypothesis
 from lmakg.hypotheses.molecules import molecule_hypotheses
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
-from lmakg.knowledge.vocab import local_name
-from lmakg.reasoning.evidence import USER_EVIDENCE_WEIGHT, USER_GRAPHS, Evidence, family_table, score
+from lmakg.knowledge.vocab import USER_GRAPHS, local_name
+from lmakg.reasoning.evidence import USER_EVIDENCE_WEIGHT, Evidence, family_table, score
 
 
 class _Context:

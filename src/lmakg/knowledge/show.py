@@ -18,7 +18,7 @@ from typing import Any
 
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore, Term
-from lmakg.knowledge.vocab import PREFIXES, local_name, shorten
+from lmakg.knowledge.vocab import PREFIXES, local_name, shorten, user_graph_name
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 
@@ -71,7 +71,12 @@ def resolve(store: KnowledgeStore, name: str) -> str:
 
 
 def _source(row: dict[str, Term]) -> dict[str, Any]:
+    """Where a row's claim comes from. A design in a user's addition graph is the user's: shown as
+    ``user: NAME``, and the section and references it cites are not counted as the review's."""
     source: dict[str, Any] = {}
+    user = user_graph_name(row["designGraph"].value) if "designGraph" in row else None
+    if user is not None:
+        return {"users": [user]} | ({"external": row["external"].value} if "external" in row else {})
     if "sectionNumber" in row:
         source["section"] = row["sectionNumber"].value
     if "referenceNumber" in row:
@@ -91,6 +96,8 @@ def _merge_source(target: dict[str, Any], row: dict[str, Term]) -> None:
         target["references"] = sorted(set(target.get("references", [])) | set(extra["references"]))
     if "external" in extra:
         target["external"] = extra["external"]
+    if "users" in extra:
+        target["users"] = sorted(set(target.get("users", [])) | set(extra["users"]))
 
 
 def _properties(store: KnowledgeStore, iri: str) -> list[dict[str, Any]]:
@@ -250,9 +257,11 @@ def _add_design_detail(store: KnowledgeStore, iri: str, out: dict[str, Any]) -> 
         return
     components = []
     groups: dict[str, list[dict[str, str]]] = defaultdict(list)
-    sections, references = set(), set()
+    sections, references, users = set(), set(), set()
     for row in rows:
         pred = local_name(row["p"].value)
+        if "nodeGraph" in row and (user := user_graph_name(row["nodeGraph"].value)):
+            users.add(user)
         if pred == "hasComponent":
             if "species" in row:
                 components.append({
@@ -262,7 +271,7 @@ def _add_design_detail(store: KnowledgeStore, iri: str, out: dict[str, Any]) -> 
                 })
             continue
         if pred == "inSection":
-            sections.add(row["oLabel"].value.split(".")[0] if False else local_name(row["o"].value))
+            sections.add(local_name(row["o"].value))
             continue
         if pred == "citesReference":
             references.add(int(local_name(row["o"].value).removeprefix("ref-")))
@@ -278,8 +287,11 @@ def _add_design_detail(store: KnowledgeStore, iri: str, out: dict[str, Any]) -> 
                  "promotesSolvationStructure": "solvationStructures", "hasOutcome": "outcomes",
                  "supportsMechanism": "supportsMechanisms", "limits": "limits",
                  "tradeOffCategory": "categories"}
-    source = {"sections": sorted(s.removeprefix("sec-").replace("-", ".") for s in sections),
-              "references": sorted(references)}
+    source: dict[str, Any] = {"sections": sorted(s.removeprefix("sec-").replace("-", ".") for s in sections),
+                              "references": sorted(references)}
+    if users:  # a user's design: the section and references it cites are the user's reading, not the review's
+        source = {"users": sorted(users), "cites": source}
+        references = set()
     for pred, items in groups.items():
         key = key_names.get(pred, pred)
         items = sorted(items, key=lambda i: i["id"])
@@ -395,6 +407,7 @@ def render(desc: dict[str, Any], console: Any) -> None:
             parts.append(" ".join(f"[{r}]" for r in source["references"]))
         if source.get("external"):
             parts.append(source["external"])
+        parts.extend(f"user: {name}" for name in source.get("users", []))
         return " ".join(parts)
 
     for key, heading in (("mechanisms", "Mechanisms"), ("forms", "Forms (interphase components)")):

@@ -83,6 +83,12 @@ ASSERTED_GRAPH = GRAPH["asserted"]
 CURATOR_GRAPH = GRAPH["curator"]  # kg/curator/*.ttl: the curator's inferences, kept apart from the review's claims
 INFERRED_GRAPH = GRAPH["inferred"]
 RULES_GRAPH = GRAPH["rules"]
+USER_GRAPHS = GRAPH_IRI + "user/"  # `lmakg add` puts each addition in USER_GRAPHS + NAME: the user's claims
+
+
+def user_graph_name(graph: str) -> str | None:
+    """NAME of a user's addition graph (``.../graph/user/NAME``), or None for any other graph."""
+    return graph.removeprefix(USER_GRAPHS) if graph.startswith(USER_GRAPHS) else None
 
 PREFIXES: dict[str, str] = {
     "lma": LMA_IRI,

@@ -22,7 +22,6 @@ ABSTAIN_BELOW = 0.6
 # "user: NAME". It weighs 0.5, below the abstention threshold: on its own it does not establish a mechanism
 # family (an unreviewed claim), but it corroborates a family the review or the rules support (+0.1).
 USER_EVIDENCE_WEIGHT = 0.5
-USER_GRAPHS = "https://w3id.org/lmakg/graph/user/"
 BONUS_PER_EVIDENCE = 0.1
 MAX_BONUS = 0.3
 CONFLICT_PENALTY = 0.15

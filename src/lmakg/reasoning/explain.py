@@ -18,12 +18,13 @@ from lmakg.knowledge.vocab import (
     INFERRED_GRAPH,
     LMA_IRI,
     ONTOLOGY_GRAPH,
+    USER_GRAPHS,
     local_name,
     shorten,
+    user_graph_name,
 )
 
 PERCEIVED = "https://w3id.org/lmakg/graph/perceived"
-USER_GRAPHS = "https://w3id.org/lmakg/graph/user/"
 ASSERTED_STATUSES = ("asserted", "ontology", "curator", "user")
 
 
@@ -121,19 +122,21 @@ def explain_mechanism(store: KnowledgeStore, subject_iri: str, mechanism: str) -
     mech = mechanism if mechanism.startswith("http") else LMA_IRI + mechanism.removeprefix("lma:")
     s, m = Term("uri", subject_iri), Term("uri", mech)
     result: dict[str, Any] = {"subject": shorten(subject_iri), "mechanism": local_name(mech)}
-    reported = []
-    for row in run_engine_query(store, "species-uses", species=f"<{subject_iri}>"):
-        if "mechanism" in row and row["mechanism"].value == mech:
-            reported.append({"design": local_name(row["design"].value),
-                             "section": row["sectionNumber"].value if "sectionNumber" in row else None,
-                             "reference": int(row["referenceNumber"].value) if "referenceNumber" in row else None})
     merged: dict[str, dict[str, Any]] = {}
-    for item in reported:
-        entry = merged.setdefault(item["design"], {"design": item["design"], "section": item["section"],
-                                                   "references": set()})
-        if item["reference"]:
-            entry["references"].add(item["reference"])
-    result["reportedByReview"] = [{**e, "references": sorted(e["references"])} for e in merged.values()]
+    for row in run_engine_query(store, "species-uses", species=f"<{subject_iri}>"):
+        if "mechanism" not in row or row["mechanism"].value != mech:
+            continue
+        user = user_graph_name(row["designGraph"].value) if "designGraph" in row else None
+        design = local_name(row["design"].value)
+        entry = merged.setdefault(design, {"design": design, "user": user, "references": set(),
+                                           "section": row["sectionNumber"].value if "sectionNumber" in row else None})
+        if "referenceNumber" in row:
+            entry["references"].add(int(row["referenceNumber"].value))
+    # A user's design is the user's claim: listed apart, by the addition's name, never as the review's.
+    result["reportedByReview"] = [{k: v for k, v in e.items() if k != "user"} | {"references": sorted(e["references"])}
+                                  for e in merged.values() if e["user"] is None]
+    result["reportedByUser"] = [{"design": e["design"], "user": e["user"], "cites": {
+        "section": e["section"], "references": sorted(e["references"])}} for e in merged.values() if e["user"]]
     expanded: set[str] = set()
     result["predicted"] = explain(store, s, Term("uri", LMA_IRI + "predictedMechanism"), m, _expanded=expanded)
     ruled = explain(store, s, Term("uri", LMA_IRI + "ruledOut"), m, _expanded=expanded)
@@ -181,6 +184,10 @@ def render(tree: dict[str, Any], console: Any) -> None:
             reported.add(f"{item['design']} §{item['section']} {refs}")
         if not tree["reportedByReview"]:
             reported.add("[dim]no curated design attributes it[/dim]")
+        if tree.get("reportedByUser"):
+            users = root.add("claimed in users' additions (not the review)")
+            for item in tree["reportedByUser"]:
+                users.add(f"{item['design']}  [dim]user: {item['user']}[/dim]")
         predicted = root.add("predicted by the rules: " + label(tree["predicted"]))
         grow(predicted, tree["predicted"])
         if "ruledOut" in tree:

@@ -16,6 +16,12 @@ started by one long-lived thread of the pool and, on Linux, tied to it with ``PR
 server process dies, however it dies, the kernel kills its workers, so a runaway query never outlives it.
 A script that starts a server must therefore do so under ``if __name__ == "__main__":``, as
 multiprocessing requires.
+
+Short queries are not stalled by long ones: besides the ``size`` general workers the pool keeps one
+**reserve** worker. A task that finds every general worker busy for :data:`RESERVE_GRACE` seconds runs on the
+reserve, but only for :data:`RESERVE_LIMIT` seconds; a task that needs longer is stopped there and asked to
+retry later, so the reserve is free again for the next short query (the cost of a SPARQL query cannot be
+known before running it, so the pool measures it instead of guessing).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import queue
 import signal
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +48,8 @@ log = logging.getLogger("lmakg.serve")
 
 TEXT = "text/plain; charset=utf-8"
 LOAD_TIMEOUT = 120.0  # seconds a fresh worker may take to load the snapshot
+RESERVE_GRACE = 0.5  # seconds a task waits for a general worker before it may use the reserve
+RESERVE_LIMIT = 3.0  # seconds a task may run on the reserve worker
 
 
 @dataclass(frozen=True)
@@ -202,6 +211,7 @@ class _Worker:
         child.close()
         self.conn = parent
         self.generation = -1
+        self.reserve = False
 
     def load(self, generation: int, data: bytes) -> None:
         try:
@@ -244,13 +254,18 @@ class WorkerPool:
         self._spawner.start()
         self._snapshot, self._generation = snapshot, 0
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._reserve: queue.Queue[_Worker] = queue.Queue()
         self._workers: set[_Worker] = set()
         self._closed = False
         self.size = size
-        started = [self._spawn() for _ in range(size)]
+        started = [self._spawn() for _ in range(size + 1)]
+        started[-1].reserve = True
         for worker in started:
             self._refresh(worker)
-            self._idle.put(worker)
+            self._queue_of(worker).put(worker)
+
+    def _queue_of(self, worker: _Worker) -> queue.Queue[_Worker]:
+        return self._reserve if worker.reserve else self._idle
 
     def _spawn_loop(self) -> None:
         """Start every worker from this one thread, which lives as long as the pool: on Linux a worker
@@ -296,18 +311,34 @@ class WorkerPool:
             self._snapshot = snapshot
             self._generation += 1
 
+    def _take(self, timeout: float) -> tuple[_Worker, float]:
+        """A worker for the next task and how long the task may run on it: a general worker (up to
+        ``timeout``), or the reserve for at most :data:`RESERVE_LIMIT` once every general worker has stayed
+        busy for :data:`RESERVE_GRACE` seconds (whichever is free first, while the reserve is restarting)."""
+        with contextlib.suppress(queue.Empty):
+            return self._idle.get(timeout=min(timeout, RESERVE_GRACE)), timeout
+        deadline = time.monotonic() + max(timeout - RESERVE_GRACE, 0.0)
+        while True:
+            with contextlib.suppress(queue.Empty):
+                return self._reserve.get_nowait(), min(timeout, RESERVE_LIMIT)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise PoolBusy(f"all {self.size} query workers stayed busy for {timeout:g} s; try again later")
+            with contextlib.suppress(queue.Empty):
+                return self._idle.get(timeout=min(left, 0.05)), timeout
+
     def run(self, task: Task, timeout: float) -> Reply:
         """Run a task on an idle worker; wait at most ``timeout`` seconds for a worker and as long again
         for the answer. A worker that does not answer in time is killed and replaced."""
-        try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise PoolBusy(f"all {self.size} query workers stayed busy for {timeout:g} s; try again later") from None
+        worker, limit = self._take(timeout)
         try:
             self._refresh(worker)
             worker.conn.send(("run", task))
-            if not worker.conn.poll(timeout):
+            if not worker.conn.poll(limit):
                 self._replace(worker)
+                if worker.reserve and limit < timeout:
+                    raise PoolBusy(f"every query worker is busy with long queries, and this {task.kind} took longer "
+                                   f"than the {limit:g} s allowed on the worker kept for short ones; try again later")
                 raise QueryTimeout(f"the {task.kind} ran longer than the {timeout:g} s timeout and was stopped; "
                                    "add LIMIT, simplify it, or raise --timeout")
             reply = worker.conn.recv()
@@ -315,7 +346,7 @@ class WorkerPool:
             code = worker.process.exitcode
             self._replace(worker)
             raise WorkerCrashed(f"the query worker stopped (exit code {code}) and was restarted: {exc}") from exc
-        self._idle.put(worker)
+        self._queue_of(worker).put(worker)
         return reply
 
     def _replace(self, worker: _Worker) -> None:
@@ -324,12 +355,14 @@ class WorkerPool:
             self._workers.discard(worker)
             if self._closed:
                 return
-        threading.Thread(target=self._start_replacement, name="lmakg-worker-respawn", daemon=True).start()
+        threading.Thread(target=self._start_replacement, args=(worker.reserve,), name="lmakg-worker-respawn",
+                         daemon=True).start()
 
-    def _start_replacement(self) -> None:
+    def _start_replacement(self, reserve: bool) -> None:
         worker = None
         try:
             worker = self._spawn()
+            worker.reserve = reserve
             self._refresh(worker)
         except Exception:
             with self._lock:
@@ -344,7 +377,7 @@ class WorkerPool:
         if closed:
             worker.stop()
         else:
-            self._idle.put(worker)
+            self._queue_of(worker).put(worker)
 
     def pids(self) -> list[int]:
         with self._lock:

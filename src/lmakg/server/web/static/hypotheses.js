@@ -95,6 +95,10 @@
           tree.reportedByReview.map((r) => [r.design, " ", el("span", { class: "section-ref", "data-section": r.section }, `§${r.section}`),
             refsInline(r.references), "; "])));
       }
+      if ((tree.reportedByUser || []).length) {
+        items.push(el("li", null, el("span", { class: "label" }, "claimed in users' additions (not the review): "),
+          tree.reportedByUser.map((r) => [r.design, " (user: ", r.user, "); "])));
+      }
       items.push(el("li", null, el("span", { class: "label" }, "derivation: "), el("ul", null, statementItem(tree.predicted, tree.sources, 0))));
       if (tree.ruledOut) {
         items.push(el("li", null, el("span", { class: "label status-absent" }, "ruled out: "), el("ul", null, statementItem(tree.ruledOut, tree.sources, 0))));
@@ -112,6 +116,11 @@
         "reported in ", (e.designs || []).map((d) => [nodeLink(d, data.iris), " "]),
         e.section ? el("span", { class: "section-ref", "data-section": e.section }, `§${e.section}`) : null,
         refsInline(e.references), el("span", { class: "muted small" }, ` weight ${e.weight}`));
+    }
+    if (e.kind === "user") {  // a design from a user's addition: the user's claim, never the review's
+      return el("li", { class: "evidence user" }, el("span", { class: "label" }, `${e.via || "user"}: `),
+        "claimed in ", (e.designs || []).map((d) => [nodeLink(d, data.iris), " "]),
+        el("span", { class: "muted small" }, ` weight ${e.weight}`));
     }
     const subject = e.via ? data.iris[e.via] : (data.components.length === 1 ? data.iris[data.components[0].id] : null);
     const why = subject && e.derivation
