@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "lmakg"
 
 # Lower layers first; a module may import its own layer and the layers listed before it. server, graph and
 # cli are siblings at the top: server may draw with graph (the workbench's colours), cli gathers everything.
-LAYERS = ["knowledge", "reasoning", "chemistry", "curation", "hypotheses", "graph", "server", "cli"]
+LAYERS = ["knowledge", "reasoning", "chemistry", "formulations", "curation", "hypotheses", "graph", "server", "cli"]
 ALLOWED = {layer: set(LAYERS[: i + 1]) for i, layer in enumerate(LAYERS)}
 ALLOWED["curation"] = {"knowledge", "reasoning", "chemistry", "curation"}
 ALLOWED["hypotheses"] = {"knowledge", "reasoning", "chemistry", "hypotheses"}
