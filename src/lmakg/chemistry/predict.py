@@ -10,6 +10,7 @@ for lack of data is said plainly ("no LUMO known: preferential reduction not ass
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lmakg.chemistry import structures as chem
@@ -25,6 +26,7 @@ from lmakg.chemistry.candidates import (
 )
 from lmakg.knowledge.store import StoreError
 from lmakg.knowledge.vocab import local_name
+from lmakg.reasoning.context import all_designs, holding
 
 
 class Predictor:
@@ -56,11 +58,11 @@ class Predictor:
             self.store = open_store()
             self.store.load_dataset(source.dump("nquads"))
             del source
-            self._fired = rule_firings(self.store, self.rules)
+            self.fired = rule_firings(self.store, self.rules)
         else:
             say("loading and reasoning over the packaged graph")
             self.store = open_knowledge(None, reason=False)
-            self._fired = materialize(self.store, self.rules).fired
+            self.fired = materialize(self.store, self.rules).fired
         self.known = known_species(self.store)
         self._evidence = _supporting_index(self.store)
         self.annotate = annotate
@@ -86,7 +88,7 @@ class Predictor:
         from lmakg.reasoning.engine import infer
 
         store = self.store
-        placed: list[tuple[Candidate, str, list[str]] | None] = []
+        placed: list[tuple[Candidate, str, list[str], str] | None] = []
         errors: dict[int, str] = {}
         out: list[dict[str, Any]] = []
         with store.scratch(CANDIDATE_GRAPH):
@@ -94,7 +96,8 @@ class Predictor:
                 try:
                     turtle, species, ions = candidate_turtle(c, store, self.known, tag=f"c{offset + i + 1}-")
                     store.load_turtle(turtle, graph=CANDIDATE_GRAPH)
-                    placed.append((c, species, ions))
+                    design = re.search(r"<([^>]*-design)> a lma:Design", turtle)
+                    placed.append((c, species, ions, design.group(1) if design else ""))
                 except PredictionInputError as exc:
                     errors[i] = str(exc)
                     placed.append(None)
@@ -104,7 +107,8 @@ class Predictor:
             new_nodes = {n for p in placed if p for n in (p[1], *p[2]) if n.startswith(USER_NS)}
             if new_nodes:
                 perceive(store, subjects=new_nodes)
-            infer(store, self.rules, incremental=True, fired=self._fired)
+            infer(store, self.rules, incremental=True, fired=self.fired)
+            designs = all_designs(store)
             judged = [p for p in placed if p]
             notes = (self.annotate(store, [{p[1], *p[2]} for p in judged], new_nodes)
                      if self.annotate and judged else [None] * len(judged))
@@ -113,8 +117,9 @@ class Predictor:
                 if entry is None:
                     out.append({"input": _input(batch[i]), "error": errors[i]})
                     continue
-                c, species, ions = entry
-                out.append(_report(store, c, species, ions, next(annotations), self._evidence, explain))
+                c, species, ions, design = entry
+                in_context = holding(store, design, [species, *ions], designs)
+                out.append(_report(store, c, species, ions, next(annotations), self._evidence, explain, in_context))
         return out
 
 
@@ -124,8 +129,11 @@ def _input(c: Candidate) -> dict[str, Any]:
 
 
 def _report(store: Any, c: Candidate, species: str, ions: list[str], hypotheses: list[dict[str, Any]] | None,
-            evidence: dict[tuple[str, str], list[dict[str, Any]]], explain: bool) -> dict[str, Any]:
-    """Read one candidate's predictions back from the reasoned store."""
+            evidence: dict[tuple[str, str], list[dict[str, Any]]], explain: bool,
+            in_context: dict[tuple[str, str, str], list[str]]) -> dict[str, Any]:
+    """Read one candidate's predictions back from the reasoned store: mechanisms and products only where they
+    hold in the candidate's own design (``in_context``, :func:`lmakg.reasoning.context.holding`), never because
+    another design uses the same species."""
     from lmakg.knowledge.queries import run_engine_query
     from lmakg.reasoning.explain import explain_mechanism
 
@@ -140,6 +148,8 @@ def _report(store: Any, c: Candidate, species: str, ions: list[str], hypotheses:
     for s in subjects:
         for row in run_engine_query(store, "predictions-of", node=f"<{s}>"):
             p, o = local_name(row["p"].value), row["o"].value
+            if p in ("predictedProduct", "predictedMechanism") and (s, row["p"].value, o) not in in_context:
+                continue
             if p == "predictedProduct":
                 forms.add(local_name(o))
             elif p == "hasConflict":
@@ -168,6 +178,10 @@ def _report(store: Any, c: Candidate, species: str, ions: list[str], hypotheses:
     notes = [text for kind, text in NOT_ASSESSED.items() if kind not in c.properties]
     if any(chem.formal_charge(f) > 0 for f in c.smiles.split(".")) and c.concentration is None:
         notes.append("no concentration given: the Nernst potential (Eq. 1) and shielding were not assessed")
+    if (c.role or "").lower() == "diluent" and not any(m["id"] == "AnionRichSolvation" for m in mechanisms):
+        notes.append("role 'diluent' not credited with anion-rich solvation: the section 5.1 diluent requirements "
+                     "(dielectric constant and donor number at most 10; a diluent family, a recorded use as diluent "
+                     "or a low donor number) are failed or cannot be judged from the data (rules/solvation.ttl)")
     out["notAssessed"] = notes
     if hypotheses is not None:
         out["hypotheses"] = hypotheses

@@ -173,3 +173,10 @@ def mass_fraction_of(counts: dict[str, int], symbol: str) -> float:
 def mass_fraction(smiles: str, symbol: str) -> float:
     """Mass fraction of an element in a structure, implicit hydrogens included (e.g. F in -(CF2)n-)."""
     return mass_fraction_of(composition(smiles), symbol)
+
+
+def molar_mass(smiles: str) -> float:
+    """Average molar mass (g/mol) of a structure, implicit hydrogens included (RDKit ``Descriptors.MolWt``)."""
+    from rdkit.Chem import Descriptors
+
+    return float(Descriptors.MolWt(parse_smiles(smiles)))

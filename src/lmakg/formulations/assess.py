@@ -1,0 +1,217 @@
+"""``lmakg assess``: one formulation judged as a whole.
+
+The steps, each from data: parse the text (:mod:`lmakg.formulations.language`, names from the graph); check
+which solvents meet the review's diluent requirements (``queries/assessment/*`` of kind ``requirement``);
+normalise the amounts (:mod:`lmakg.formulations.amounts`, densities from ``kg/``); decide the regime (the
+first ``regime`` criterion that holds); run the rules on the formulation as a design of its own for the
+mechanisms and SEI products of its components *in this formulation* (:mod:`lmakg.formulations.context`); then
+add up the ``score`` and ``tradeoff`` criteria. What could not be judged for lack of data is listed in
+``notAssessed``; nothing missing is filled in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lmakg.formulations import criteria as crit
+from lmakg.formulations.amounts import Amounts, normalise
+from lmakg.formulations.components import Species, load_species
+from lmakg.formulations.context import ContextReasoner
+from lmakg.formulations.language import Formulation, FormulationError, parse
+from lmakg.formulations.names import NameIndex
+from lmakg.knowledge.queries import run_engine_query
+from lmakg.knowledge.vocab import LMA_IRI, local_name
+
+LAS = "https://w3id.org/lmakg/assess#"
+ASSESS_GRAPH = "https://w3id.org/lmakg/graph/assessment-description"
+SCORE_KINDS = ("score", "tradeoff")
+
+
+class AssessError(ValueError):
+    """The formulation cannot be assessed (unknown component, ambiguous notation ...): one line."""
+
+
+class Assessor:
+    """Prepared once (the reasoned graph, names, component data), then assesses formulations one by one."""
+
+    def __init__(self, store: str | None = None, progress: Any = None) -> None:
+        from lmakg.chemistry.predict import Predictor
+
+        self.predictor = Predictor(store, progress=progress)
+        self.store = self.predictor.store
+        self.names = NameIndex.from_store(self.store)
+        self.species: dict[str, Species] = load_species(self.store)
+        self.ions: dict[str, list[str]] = {}
+        for row in run_engine_query(self.store, "species-ions"):
+            self.ions.setdefault(row["species"].value, []).append(row["ion"].value)
+        self.context = ContextReasoner(self.predictor)
+
+    def assess(self, text: str) -> dict[str, Any]:
+        try:
+            form = parse(text, self.names.lookup, self.names.suggest)
+        except FormulationError as exc:
+            raise AssessError(str(exc)) from None
+        for part in form.parts:
+            if part.iri not in self.species:
+                raise AssessError(f"{part.written!r} ({local_name(part.iri)}) has no structure (SMILES) in the graph; "
+                                  "it cannot be assessed")
+        return self._judge(form)
+
+    # -- the steps -------------------------------------------------------------------------------------
+    def _judge(self, form: Formulation) -> dict[str, Any]:
+        parts = list(form.parts)
+        not_assessed: list[str] = list(form.assumptions)
+        solvents = [i for i, p in enumerate(parts) if p.kind == "solvent"]
+        requirements: dict[int, list[dict[str, Any]]] = {}
+        with self.store.scratch(ASSESS_GRAPH):
+            self._describe(form, Amounts(), set(), {}, None)
+            if len(solvents) > 1:
+                for criterion in crit.criteria("requirement"):
+                    for row in crit.run(self.store, criterion, self._iri):
+                        index = int(row["part"].rsplit("-p", 1)[1])
+                        requirements.setdefault(index, []).append(
+                            {"requirement": criterion.label, "status": row["status"], "reason": row["reason"],
+                             "necessary": criterion.extra.get("necessary") == "yes", **criterion.source()})
+        diluents = {i for i, checks in requirements.items() if _credited(checks)}
+        for i, checks in requirements.items():
+            if any(c["status"] == "unknown" for c in checks) and (i in diluents or _could_be_diluent(checks)):
+                unknown = "; ".join(c["reason"] for c in checks if c["status"] == "unknown")
+                not_assessed.append(f"diluent requirement of {parts[i].written} not judged: {unknown}")
+        amounts = normalise(form, self.species, diluents)
+        not_assessed.extend(amounts.missing)
+        roles = {i: ("diluent" if i in diluents else p.kind) for i, p in enumerate(parts)}
+        found = self.context.conclusions(self._design_parts(form, amounts, roles), form.text)
+        with self.store.scratch(ASSESS_GRAPH):
+            self._describe(form, amounts, diluents, found, None)
+            regime = self._regime()
+            if regime.get("mechanism"):
+                self._regime_consequences(parts, found, regime)
+            self._describe(form, amounts, diluents, found, regime)
+            terms = self._score_terms()
+        score = round(sum(t["points"] for t in terms), 3)
+        return {
+            "formulation": form.text, "status": "ok",
+            "components": [self._component(i, p, roles[i], amounts, found[i], requirements.get(i))
+                           for i, p in enumerate(parts)],
+            "amounts": amounts.as_dict(), "regime": regime, "score": score,
+            "scoreBreakdown": [t for t in terms if t["kind"] == "score"],
+            "tradeoffs": [t for t in terms if t["kind"] == "tradeoff"],
+            "notAssessed": not_assessed,
+        }
+
+    _iri = "https://w3id.org/lmakg/assessed/formulation"
+
+    def _describe(self, form: Formulation, amounts: Amounts, diluents: set[int],
+                  found: dict[int, dict[str, dict[str, list[str]]]], regime: dict[str, Any] | None) -> None:
+        """The formulation in the transient vocabulary the criteria read (queries/assessment/README.md)."""
+        self.store.clear_graph(ASSESS_GRAPH)
+        f = f"<{self._iri}>"
+        lines = []
+        for key, value in (("saltMolarity", amounts.salt_molarity), ("saltMolality", amounts.salt_molality),
+                           ("solventToSalt", amounts.solvent_to_salt), ("localSaltMolarity", amounts.local_molarity)):
+            if value is not None:
+                lines.append(f"{f} <{LAS}{key}> {float(value)!r} .")
+        for i, part in enumerate(form.parts):
+            node = f"<{self._iri}-p{i}>"
+            lines.append(f"{f} <{LAS}part> {node} . {node} <{LAS}species> <{part.iri}> ; <{LAS}kind> \"{part.kind}\" ;"
+                         f" <{LAS}index> {i} .")
+            fraction = amounts.mole_fractions.get(local_name(part.iri))
+            if fraction is not None:
+                lines.append(f"{node} <{LAS}moleFraction> {fraction!r} .")
+            if i in diluents:
+                lines.append(f"{node} <{LAS}creditedDiluent> true .")
+            for key, prop in (("mechanisms", "mechanism"), ("products", "product")):
+                for name in found.get(i, {}).get(key, {}):
+                    lines.append(f"{node} <{LAS}{prop}> <{LMA_IRI}{name}> .")
+        if regime:
+            lines.append(f"{f} <{LAS}regimeId> \"{regime['id']}\" ; <{LAS}regime> <{regime['regime']}> .")
+        self.store.load_turtle("\n".join(lines), graph=ASSESS_GRAPH)
+
+    def _regime(self) -> dict[str, Any]:
+        for criterion in crit.criteria("regime"):
+            rows = crit.run(self.store, criterion, self._iri)
+            if rows:
+                regime = criterion.regime or "lma:ConventionalElectrolyte"
+                out = {"id": criterion.id, "regime": LMA_IRI + regime.removeprefix("lma:"), "label": criterion.label,
+                       "reason": rows[0].get("reason", ""), **criterion.source()}
+                if criterion.extra.get("mechanism"):
+                    out["mechanism"] = criterion.extra["mechanism"].removeprefix("lma:")
+                return out
+        raise AssessError("no regime criterion holds (queries/assessment needs a fallback regime)")
+
+    def _regime_consequences(self, parts: list[Any], found: dict[int, dict[str, dict[str, list[str]]]],
+                             regime: dict[str, Any]) -> None:
+        """The regime's mechanism, for the salts (whose anions it brings into the sheath), with the regime
+        criterion as its reason."""
+        for i, part in enumerate(parts):
+            if part.kind == "salt":
+                rules = found[i]["mechanisms"].setdefault(regime["mechanism"], [])
+                if f"regime:{regime['id']}" not in rules:
+                    rules.append(f"regime:{regime['id']}")
+
+    def _score_terms(self) -> list[dict[str, Any]]:
+        terms = []
+        for kind in SCORE_KINDS:
+            for criterion in crit.criteria(kind):
+                rows = crit.run(self.store, criterion, self._iri)
+                if not rows:
+                    continue
+                counted = rows[: max(criterion.cap, 0)]
+                points = round(criterion.weight * len(counted), 3)
+                terms.append({"kind": kind, "term": criterion.label, "points": points, "weight": criterion.weight,
+                              "because": sorted({r.get("reason", "") for r in counted}), **criterion.source()})
+        return terms
+
+    def _design_parts(self, form: Formulation, amounts: Amounts, roles: dict[int, str]) -> list[dict[str, Any]]:
+        out = []
+        salts = [i for i, p in enumerate(form.parts) if p.kind == "salt"]
+        salt_moles = sum(amounts.moles.get(str(i), 0.0) for i in salts)
+        for i, part in enumerate(form.parts):
+            molarity = None
+            if part.kind == "salt" and part.unit == "mol/L":
+                molarity = part.amount
+            elif part.kind == "salt" and amounts.salt_molarity is not None and salt_moles:
+                molarity = amounts.salt_molarity * amounts.moles.get(str(i), 0.0) / salt_moles
+            out.append({"iri": part.iri, "role": roles[i], "molarity": molarity, "ions": self.ions.get(part.iri, [])})
+        return out
+
+    def _component(self, i: int, part: Any, role: str, amounts: Amounts, found: dict[str, dict[str, list[str]]],
+                   checks: list[dict[str, Any]] | None) -> dict[str, Any]:
+        sp = self.species[part.iri]
+        out = {**sp.as_dict(), "written": part.written, "kind": part.kind, "role": role,
+               "amount": {"asWritten": part.amount, "unit": part.unit},
+               "moleFraction": amounts.as_dict()["moleFractions"].get(sp.id),
+               "mechanisms": [{"id": m, "rules": r} for m, r in sorted(found["mechanisms"].items())],
+               "seiProducts": [{"id": p, "rules": r} for p, r in sorted(found["products"].items())],
+               "precedents": self._precedents(part.iri)}
+        if checks:
+            out["diluentRequirements"] = checks
+        return out
+
+    def _precedents(self, iri: str) -> list[dict[str, Any]]:
+        """The review's designs that use this species: what it did *there* (never a claim about this formulation)."""
+        designs: dict[str, dict[str, Any]] = {}
+        for row in run_engine_query(self.store, "species-uses", species=f"<{iri}>"):
+            if "designGraph" in row and "/graph/user/" in row["designGraph"].value:
+                continue
+            d = designs.setdefault(row["design"].value, {"design": local_name(row["design"].value), "roles": set(),
+                                                         "mechanisms": set(), "section": None, "references": set()})
+            d["roles"].add(local_name(row["role"].value))
+            if "mechanism" in row:
+                d["mechanisms"].add(local_name(row["mechanism"].value))
+            if "sectionNumber" in row:
+                d["section"] = row["sectionNumber"].value
+            if "referenceNumber" in row:
+                d["references"].add(int(row["referenceNumber"].value))
+        return [{**d, "roles": sorted(d["roles"]), "mechanisms": sorted(d["mechanisms"]),
+                 "references": sorted(d["references"])} for _k, d in sorted(designs.items())]
+
+
+def _credited(checks: list[dict[str, Any]]) -> bool:
+    """A solvent is credited as a diluent when no requirement failed and every necessary one is met."""
+    return (not any(c["status"] == "failed" for c in checks)
+            and all(c["status"] == "met" for c in checks if c["necessary"]))
+
+
+def _could_be_diluent(checks: list[dict[str, Any]]) -> bool:
+    return not any(c["status"] == "failed" for c in checks) and any(c["status"] == "met" for c in checks)
