@@ -67,7 +67,7 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"of", "of"),
 )
 _KEYWORD = re.compile(
-    "|".join(f"(?P<k{i}>{pattern})" for i, (pattern, _) in enumerate(KEYWORDS)) + rf"(?=\s|$|[(])", re.IGNORECASE
+    "|".join(f"(?P<k{i}>{pattern})" for i, (pattern, _) in enumerate(KEYWORDS)) + r"(?=\s|$|[(])", re.IGNORECASE
 )
 SEPARATORS = {"+": "add", "=": "eq", "(": "(", ")": ")", "/": "join", ":": "join", ",": "join", ";": "join"}
 SEPARATORS.update({c: "join" for c in MINUS.replace("\\", "")})
