@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import doctest
+import types
 from pathlib import Path
 
 import pytest
@@ -161,9 +162,9 @@ def test_language_doctest() -> None:
 
 
 @pytest.mark.parametrize("module", [language, tokens], ids=lambda m: m.__name__)
-def test_no_species_names_in_the_parser(index: NameIndex, module: object) -> None:
+def test_no_species_names_in_the_parser(index: NameIndex, module: types.ModuleType) -> None:
     """No string the parser's code uses (docstrings aside) names a species: names come from the index."""
-    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))  # type: ignore[attr-defined]
+    tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef) and node.body
                   and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
