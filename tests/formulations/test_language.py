@@ -7,13 +7,20 @@ from __future__ import annotations
 
 import ast
 import doctest
+import tomllib
+import types
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lmakg.formulations import language, tokens
 from lmakg.formulations.language import UNITS, Formulation, FormulationError, parse
 from lmakg.formulations.names import NameIndex
+
+CORPUS_TEXTS = [case["text"] for case in tomllib.loads(
+    (Path(__file__).parents[1] / "golden" / "formulations.toml").read_text(encoding="utf-8"))["case"]]
 
 
 def read(index: NameIndex, text: str) -> Formulation:
@@ -161,9 +168,9 @@ def test_language_doctest() -> None:
 
 
 @pytest.mark.parametrize("module", [language, tokens], ids=lambda m: m.__name__)
-def test_no_species_names_in_the_parser(index: NameIndex, module: object) -> None:
+def test_no_species_names_in_the_parser(index: NameIndex, module: types.ModuleType) -> None:
     """No string the parser's code uses (docstrings aside) names a species: names come from the index."""
-    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))  # type: ignore[attr-defined]
+    tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef) and node.body
                   and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
@@ -172,3 +179,22 @@ def test_no_species_names_in_the_parser(index: NameIndex, module: object) -> Non
              if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
              for word in node.value.split()}
     assert sorted(w for w in words if len(w) > 1 and index.lookup(w)) == []
+
+
+# -- properties ----------------------------------------------------------------------------------------------
+
+_PIECES = sorted({piece for case in CORPUS_TEXTS for piece in case.replace("(", " ( ").split()})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=8), st.sampled_from(["", " ", "/", "-"]))
+def test_any_text_reads_or_is_refused_in_one_line(index: NameIndex, pieces: list[str], glue: str) -> None:
+    """Words of the corpus in any order: a formulation, or a one-line refusal naming a fragment of the text."""
+    text = glue.join(pieces)
+    try:
+        formulation = read(index, text)
+    except FormulationError as error:
+        assert error.token in text and "\n" not in str(error)
+    else:
+        assert all(part.written in text and part.kind in ("salt", "solvent", "additive") for part in formulation.parts)
+        assert all((part.amount is None) == (part.unit is None) for part in formulation.parts)

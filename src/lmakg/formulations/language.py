@@ -65,6 +65,10 @@ class _Component:
     value: float | None = None
     unit: str | None = None
 
+    @property
+    def amount_text(self) -> str:
+        return self.amount.text if self.amount is not None else ""
+
 
 @dataclass
 class _Reading:
@@ -139,17 +143,12 @@ def _read(text: str, tokens: list[Token], suggest: Callable[[str], list[str]],
     connector, seen_in, i = "start", False, 0
     while i < len(tokens):
         token = tokens[i]
-        if token.kind == "amount":
+        coefficient = token.kind == "number" and token.attached and i + 1 < len(tokens) and tokens[i + 1].kind == "name"
+        if token.kind == "amount" or coefficient:  # "1.2 M" before a name, or "1.2" glued to it ("1.2DME")
             _check_amount(token)
             if pending is not None:
                 raise FormulationError(f'two amounts for one component: "{pending.text}" and "{token.text}"',
                                        token.text)
-            pending = token
-        elif token.kind == "number" and token.attached and i + 1 < len(tokens) and tokens[i + 1].kind == "name":
-            if pending is not None:
-                raise FormulationError(f'two amounts for one component: "{pending.text}" and "{token.text}"',
-                                       token.text)
-            _check_amount(token)
             pending = token
         elif token.kind == "number":
             raise _number(text, tokens, i)
@@ -229,7 +228,7 @@ def _assign_ratio(reading: _Reading, leader: _Component | None) -> None:
             raise FormulationError(f'ambiguous: both coefficients and the ratio "{ratio.text}"', ratio.text)
         outside = [c for c in coefficients if c not in members]
         if outside:
-            token = outside[0].amount.text  # type: ignore[union-attr]
+            token = outside[0].amount_text
             raise FormulationError(f'ambiguous: coefficient "{token}" outside the molar ratio', token)
         for c in members:
             if c.amount is None and c is not leader:
@@ -247,12 +246,12 @@ def _assign_ratio(reading: _Reading, leader: _Component | None) -> None:
             f'ratio "{ratio.text}" has {len(ratio.values)} parts for {len(members)} components ({names or "none"})',
             ratio.text)
     basis = reading.basis.role if reading.basis else None
-    if basis is None and leader is None:
-        raise FormulationError(f'ambiguous: ratio "{ratio.text}" of {names} does not say v/v, w/w or molar',
-                               ratio.text)
     if basis is None:
+        if leader is None:
+            raise FormulationError(f'ambiguous: ratio "{ratio.text}" of {names} does not say v/v, w/w or molar',
+                                   ratio.text)
         reading.assumptions.append(
-            f'ratio "{ratio.text}" has no basis word: read as molar, "{leader.name.text}" being the salt')  # type: ignore[union-attr]
+            f'ratio "{ratio.text}" has no basis word: read as molar, "{leader.name.text}" being the salt')
     for c, value in zip(members, ratio.values, strict=True):
         c.value, c.unit = value, RATIO_UNITS[basis or "mol"]
 
@@ -274,6 +273,6 @@ def parse(text: str, lookup: Callable[[str], str | None], suggest: Callable[[str
     for c in reading.components:
         if c.unit == "%":
             reading.assumptions.append(
-                f'bare "{c.amount.text}" kept as written: not stated whether by weight or volume')  # type: ignore[union-attr]
+                f'bare "{c.amount_text}" kept as written: not stated whether by weight or volume')
     parts = tuple(Part(c.name.iri, c.name.text, c.kind, c.value, c.unit) for c in reading.components)
     return Formulation(text, parts, tuple(reading.assumptions))
