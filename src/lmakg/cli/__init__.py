@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from lmakg import __version__
-from lmakg.cli import chemistry, curation, graph, hypotheses, knowledge, reasoning, server
+from lmakg.cli import chemistry, curation, formulations, graph, hypotheses, knowledge, reasoning, server
 from lmakg.cli.common import DEBUG, app, guarded
 
 COMMANDS = [  # (command name, function)
@@ -31,6 +31,7 @@ COMMANDS = [  # (command name, function)
     ("hypotheses", hypotheses.hypotheses),
     ("validate-hypotheses", hypotheses.validate_hypotheses),
     ("predict", chemistry.predict),
+    ("assess", formulations.assess),
     ("add", curation.add),
     ("graphs", curation.graphs),
     ("remove", curation.remove),

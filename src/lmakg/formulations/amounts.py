@@ -129,6 +129,9 @@ def _base_moles(parts: list[Part], salts: list[int], solvents: list[int], sp: di
     if salt_units == {"mol-ratio"} or (not salts and {parts[i].unit for i in solvents} == {"mol-ratio"}):
         out.basis = "mol-ratio"
         moles = {i: float(parts[i].amount or 0) for i in salts}
+        if len(solvents) == 1 and parts[solvents[0]].unit == "mol-ratio":
+            moles[solvents[0]] = float(parts[solvents[0]].amount or 0)
+            return moles, None
         basis, share = _solvent_fractions(parts, solvents)
         if basis != "mol-ratio":
             raise _Missing("a molar ratio of the salt needs the solvents in the same molar ratio")

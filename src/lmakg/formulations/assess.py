@@ -79,6 +79,9 @@ class Assessor:
                 not_assessed.append(f"diluent requirement of {parts[i].written} not judged: {unknown}")
         amounts = normalise(form, self.species, diluents)
         not_assessed.extend(amounts.missing)
+        if diluents and amounts.local_molarity is None:
+            not_assessed.append("whether this is an LHCE was not judged: the salt concentration in the solvating "
+                                "solvents could not be computed (see above)")
         roles = {i: ("diluent" if i in diluents else p.kind) for i, p in enumerate(parts)}
         found = self.context.conclusions(self._design_parts(form, amounts, roles), form.text)
         with self.store.scratch(ASSESS_GRAPH):
@@ -183,6 +186,7 @@ class Assessor:
                "moleFraction": amounts.as_dict()["moleFractions"].get(sp.id),
                "mechanisms": [{"id": m, "rules": r} for m, r in sorted(found["mechanisms"].items())],
                "seiProducts": [{"id": p, "rules": r} for p, r in sorted(found["products"].items())],
+               "ruleTradeoffs": [{"id": t, "rules": r} for t, r in sorted(found["conflicts"].items())],
                "precedents": self._precedents(part.iri)}
         if checks:
             out["diluentRequirements"] = checks

@@ -9,7 +9,7 @@ import itertools
 from collections import defaultdict
 from typing import Any
 
-from lmakg.knowledge.vocab import PREFIXES, local_name
+from lmakg.knowledge.vocab import LMA_IRI, PREFIXES, local_name
 from lmakg.reasoning.context import all_designs, holding
 
 SCRATCH_GRAPH = "https://w3id.org/lmakg/graph/assessment"
@@ -56,10 +56,12 @@ class ContextReasoner:
             subjects[part["iri"]].add(n)
             for ion in part.get("ions", ()):
                 subjects[ion].add(n)
-        out: dict[int, dict[str, dict[str, list[str]]]] = {n: {"mechanisms": {}, "products": {}}
+        out: dict[int, dict[str, dict[str, list[str]]]] = {n: {"mechanisms": {}, "products": {}, "conflicts": {}}
                                                           for n in range(len(parts))}
-        for (s, p, o), rules in holding(self.store, design, subjects, self.designs).items():
-            key = "mechanisms" if p.endswith("Mechanism") else "products"
+        wanted = {LMA_IRI + "predictedMechanism": "mechanisms", LMA_IRI + "predictedProduct": "products",
+                  LMA_IRI + "hasConflict": "conflicts"}
+        for (s, p, o), rules in holding(self.store, design, subjects, self.designs, wanted).items():
+            key = wanted[p]
             for n in subjects[s]:
                 known = out[n][key].setdefault(local_name(o), [])
                 out[n][key][local_name(o)] = sorted(set(known) | set(rules))
