@@ -157,7 +157,7 @@ def _full_run(candidate: Candidate) -> dict:
     """The reference: the candidate loaded with the review, everything perceived and reasoned from scratch."""
     from lmakg.chemistry.candidates import candidate_turtle
     from lmakg.chemistry.materialize import materialize, open_knowledge
-    from lmakg.chemistry.predict import _report, _supporting_index
+    from lmakg.chemistry.predict import _report, _supporting_index, in_context
     from lmakg.hypotheses.generate import generate
     from lmakg.hypotheses.joins import summary
 
@@ -167,7 +167,8 @@ def _full_run(candidate: Candidate) -> dict:
     materialize(store)
     mine = {species, *ions}
     joined = [summary(h) for h in generate(store) if h.members & mine]
-    return _report(store, candidate, species, ions, joined, _supporting_index(store), explain=False)
+    return _report(store, candidate, species, ions, joined, _supporting_index(store), explain=False,
+                   in_context=in_context(store, turtle, species, ions))
 
 
 @pytest.mark.parametrize("candidate", CASES, ids=[c.name for c in CASES])
@@ -228,3 +229,22 @@ def test_batch_csv_output_and_errors(runner, tmp_path):
     assert result.exit_code == 1 and "unknown column 'colour'" in result.output
     result = runner.invoke(app, ["predict", "--smiles", "CCO", "--file", str(source)])
     assert result.exit_code == 1 and "either --smiles" in result.output
+
+
+def test_a_conclusion_of_another_design_is_not_borrowed(predictor):
+    """Issue (formulations): 1 M LiFSI in DME got AnionRichSolvation through the HCE-threshold rule (≥ 3.5 mol/L,
+    §5.1) because the review's 4.6 M dual-salt design uses LiFSI. Only this candidate's design counts."""
+    dilute = predictor.predict(Candidate(smiles="[Li+].O=S(=O)(F)[N-]S(=O)(=O)F", name="LiFSI", role="salt",
+                                         concentration=1.0, electrolyte="1M LiFSI in DME"), explain=False)
+    assert "AnionRichSolvation" not in {m["id"] for m in dilute["mechanisms"]}
+    concentrated = predictor.predict(Candidate(smiles="[Li+].O=S(=O)(F)[N-]S(=O)(=O)F", name="LiFSI", role="salt",
+                                               concentration=4.0, electrolyte="4M LiFSI in DME"), explain=False)
+    assert "AnionRichSolvation" in {m["id"] for m in concentrated["mechanisms"]}
+
+
+@pytest.mark.parametrize("smiles, name", [("CS(C)=O", "DMSO"), ("O=C1OCCO1", "EC")])
+def test_a_polar_solvent_labelled_diluent_is_not_credited(predictor, smiles, name):
+    """§5.1: a diluent has a low dielectric constant and low complexation ability (DMSO ε 46-49, EC ε 90)."""
+    result = predictor.predict(Candidate(smiles=smiles, name=name, role="diluent"), explain=False)
+    assert "AnionRichSolvation" not in {m["id"] for m in result["mechanisms"]}
+    assert any("role 'diluent' not credited" in note for note in result["notAssessed"])

@@ -96,8 +96,7 @@ class Predictor:
                 try:
                     turtle, species, ions = candidate_turtle(c, store, self.known, tag=f"c{offset + i + 1}-")
                     store.load_turtle(turtle, graph=CANDIDATE_GRAPH)
-                    design = re.search(r"<([^>]*-design)> a lma:Design", turtle)
-                    placed.append((c, species, ions, design.group(1) if design else ""))
+                    placed.append((c, species, ions, design_of(turtle)))
                 except PredictionInputError as exc:
                     errors[i] = str(exc)
                     placed.append(None)
@@ -121,6 +120,17 @@ class Predictor:
                 in_context = holding(store, design, [species, *ions], designs)
                 out.append(_report(store, c, species, ions, next(annotations), self._evidence, explain, in_context))
         return out
+
+
+def design_of(turtle: str) -> str:
+    """The IRI of the design a candidate's Turtle (:func:`candidate_turtle`) places it in."""
+    found = re.search(r"<([^>]*-design)> a lma:Design", turtle)
+    return found.group(1) if found else ""
+
+
+def in_context(store: Any, turtle: str, species: str, ions: list[str]) -> dict[tuple[str, str, str], list[str]]:
+    """The conclusions about a candidate that hold in its own design (after the rules ran)."""
+    return holding(store, design_of(turtle), [species, *ions], all_designs(store))
 
 
 def _input(c: Candidate) -> dict[str, Any]:
