@@ -154,3 +154,16 @@ def test_additions_cannot_rewrite_the_world(built: Path, tmp_path: Path, triples
     assert "additions policy: " in result.stdout + result.stderr and rule in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert snapshot(built) == before
+
+
+@pytest.mark.parametrize("command", [["build", "--no-artifacts"], ["show", "FEC"], ["infer"], ["hypotheses"],
+                                     ["add", "x.ttl"]])
+@pytest.mark.parametrize("selector", ["sparql:http://127.0.0.1:9/query", "foo:bar"])
+def test_an_unknown_store_scheme_is_one_line_and_creates_nothing(tmp_path: Path, command: list[str],
+                                                                  selector: str) -> None:
+    """Issue (scale): `--store sparql:http://...` was taken for a folder name and `build` created `sparql:http:/`."""
+    (tmp_path / "x.ttl").write_text("", encoding="utf-8")
+    before = snapshot(tmp_path)
+    result = lmakg(*command, "--store", selector, cwd=tmp_path)
+    one_line_error(result, "unknown store scheme", selector.split(":")[0], "oxigraph:PATH")
+    assert snapshot(tmp_path) == before

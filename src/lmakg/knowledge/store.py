@@ -303,12 +303,13 @@ def open_store(selector: str | Path | None = None, read_only: bool = False) -> K
     ``None`` or ``"oxigraph:"`` is an in-memory store; ``"oxigraph:PATH"`` (or a bare path) a persistent
     one on disk, created if missing (unless ``read_only``).
     """
+    from lmakg.knowledge.storedir import UnknownSchemeError, split_selector
+
     text = "oxigraph:" if selector is None else str(selector)
-    scheme, sep, location = text.partition(":")
-    if not sep or len(scheme) == 1:  # a bare path (or a Windows drive letter)
-        scheme, location = "oxigraph", text
-    if scheme != "oxigraph":
-        raise StoreError(f"unknown store scheme {scheme!r} in {text!r}; supported: 'oxigraph:' and 'oxigraph:PATH'")
+    try:
+        _scheme, location = split_selector(text)
+    except UnknownSchemeError as exc:
+        raise StoreError(str(exc)) from None
     if not location:
         return KnowledgeStore(ox.Store(), None)
     path = Path(location).expanduser()

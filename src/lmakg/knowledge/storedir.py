@@ -133,9 +133,32 @@ def pause_at(stage: str) -> None:
         time.sleep(3600)
 
 
+SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):(.*)$", re.DOTALL)  # two letters or more: C:\\ is a drive
+KNOWN_SCHEMES = {"oxigraph": "'oxigraph:' (in memory), 'oxigraph:PATH' or a bare PATH (on disk)"}
+
+
+class UnknownSchemeError(ValueError):
+    """A ``--store`` selector names a backend lmakg does not have; nothing was created."""
+
+
+def split_selector(text: str) -> tuple[str, str]:
+    """``scheme:location`` of a store selector; a bare path is ``oxigraph``. Any other scheme is refused in one
+    line (so ``--store sparql:http://...`` never becomes a folder called ``sparql:http:``)."""
+    found = SCHEME.match(text)
+    if not found:
+        return "oxigraph", text
+    scheme = found.group(1).lower()
+    if scheme not in KNOWN_SCHEMES:
+        known = "; ".join(KNOWN_SCHEMES.values())
+        extra = (" — an external SPARQL server as a store is not available in this version" if scheme == "sparql"
+                 else "")
+        raise UnknownSchemeError(f"unknown store scheme {scheme!r} in {text!r}{extra}; use {known}")
+    return scheme, found.group(2)
+
+
 def store_path(location: str | Path) -> Path:
     """The absolute path of a store selector (``oxigraph:DIR`` or ``DIR``), without following ``DIR``'s link."""
-    text = str(location).removeprefix("oxigraph:")
+    _scheme, text = split_selector(str(location))
     return Path(os.path.abspath(os.path.expanduser(text)))
 
 
