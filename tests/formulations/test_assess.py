@@ -124,3 +124,18 @@ def test_batch_keeps_bad_rows_and_writes_whole(tmp_path: Path, runner) -> None:
     assert missing.output.strip().splitlines()[-1].startswith("error: cannot write")
     bad = runner.invoke(app, ["assess", "--file", str(table), "--column", "text"])
     assert bad.exit_code == 1 and "no column 'text'" in bad.output
+
+
+def test_an_additive_with_the_lowest_computed_lumo_is_credited(assessor: Assessor) -> None:
+    """§4.1 [115]: the FEC additive has a lower LUMO than EC and DEC and is reduced first. The comparison uses
+    GFN2-xTB LUMOs of all neutral components (one method); off, it is reported as not judged."""
+    text = "1 M LiPF6 in EC/DEC (1:1 v/v) + 5 wt% FEC"
+    result = assessor.assess(text)
+    assert "score-additive-reduced-first" in {t["criterion"] for t in result["scoreBreakdown"]}
+    assessor.descriptors = False
+    try:
+        off = assessor.assess(text)
+    finally:
+        assessor.descriptors = True
+    assert "score-additive-reduced-first" not in {t["criterion"] for t in off["scoreBreakdown"]}
+    assert any("LUMO ordering (§4.1) not judged" in n for n in off["notAssessed"])

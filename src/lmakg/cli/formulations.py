@@ -22,6 +22,8 @@ def assess(
                         ] = None,
     json_out: JsonOption = False,
     store: StoreOption = None,
+    no_descriptors: Annotated[bool, typer.Option("--no-descriptors", help="Do not compute GFN2-xTB LUMOs (tblite); "
+                                                 "the LUMO ordering is then reported as not judged.")] = False,
 ) -> None:
     """Judge a formulation as a whole: components, normalised amounts, regime, mechanisms and SEI products in this
     formulation, trade-offs, a score (higher = better predicted Li reversibility) and what could not be judged."""
@@ -32,11 +34,11 @@ def assess(
         fail('give either a FORMULATION (in quotes) or --file FORMULATIONS.csv')
     err = make_console(stderr=True)
     if file is not None:
-        _batch(file, column, out_file, json_out, store)
+        _batch(file, column, out_file, json_out, store, not no_descriptors)
         return
     try:
         with err.status("loading the reasoned graph"):
-            assessor = Assessor(store)
+            assessor = Assessor(store, descriptors=not no_descriptors)
         result = assessor.assess(formulation or "")
     except (AssessError, StoreError) as exc:
         fail(str(exc))
@@ -46,7 +48,8 @@ def assess(
     render(result, make_console())
 
 
-def _batch(file: Path, column: str, out_file: Path | None, json_out: bool, store: str | None) -> None:
+def _batch(file: Path, column: str, out_file: Path | None, json_out: bool, store: str | None,
+           descriptors: bool) -> None:
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -66,7 +69,7 @@ def _batch(file: Path, column: str, out_file: Path | None, json_out: bool, store
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=err, transient=True) as bar:
             task = bar.add_task("loading the reasoned graph", total=total)
-            assessor = Assessor(store)
+            assessor = Assessor(store, descriptors=descriptors)
             bar.update(task, description="assessing formulations")
             results = assess_file(file, column, assessor, progress=lambda n: bar.update(task, completed=n))
         text = render(results, fmt)

@@ -34,9 +34,10 @@ class AssessError(ValueError):
 class Assessor:
     """Prepared once (the reasoned graph, names, component data), then assesses formulations one by one."""
 
-    def __init__(self, store: str | None = None, progress: Any = None) -> None:
+    def __init__(self, store: str | None = None, progress: Any = None, descriptors: bool = True) -> None:
         from lmakg.chemistry.predict import Predictor
 
+        self.descriptors = descriptors
         self.predictor = Predictor(store, progress=progress)
         self.store = self.predictor.store
         self.names = NameIndex.from_store(self.store)
@@ -64,7 +65,7 @@ class Assessor:
         solvents = [i for i, p in enumerate(parts) if p.kind == "solvent"]
         requirements: dict[int, list[dict[str, Any]]] = {}
         with self.store.scratch(ASSESS_GRAPH):
-            self._describe(form, Amounts(), set(), {}, None)
+            self._describe(form, Amounts(), set(), {}, None, {})
             if len(solvents) > 1:
                 for criterion in crit.criteria("requirement"):
                     for row in crit.run(self.store, criterion, self._iri):
@@ -79,17 +80,18 @@ class Assessor:
                 not_assessed.append(f"diluent requirement of {parts[i].written} not judged: {unknown}")
         amounts = normalise(form, self.species, diluents)
         not_assessed.extend(amounts.missing)
+        lumos = self._lumos(parts, not_assessed)
         if diluents and amounts.local_molarity is None:
             not_assessed.append("whether this is an LHCE was not judged: the salt concentration in the solvating "
                                 "solvents could not be computed (see above)")
         roles = {i: ("diluent" if i in diluents else p.kind) for i, p in enumerate(parts)}
         found = self.context.conclusions(self._design_parts(form, amounts, roles), form.text)
         with self.store.scratch(ASSESS_GRAPH):
-            self._describe(form, amounts, diluents, found, None)
+            self._describe(form, amounts, diluents, found, None, lumos)
             regime = self._regime()
             if regime.get("mechanism"):
                 self._regime_consequences(parts, found, regime)
-            self._describe(form, amounts, diluents, found, regime)
+            self._describe(form, amounts, diluents, found, regime, lumos)
             terms = self._score_terms()
         score = round(sum(t["points"] for t in terms), 3)
         return {
@@ -105,7 +107,8 @@ class Assessor:
     _iri = "https://w3id.org/lmakg/assessed/formulation"
 
     def _describe(self, form: Formulation, amounts: Amounts, diluents: set[int],
-                  found: dict[int, dict[str, dict[str, list[str]]]], regime: dict[str, Any] | None) -> None:
+                  found: dict[int, dict[str, dict[str, list[str]]]], regime: dict[str, Any] | None,
+                  lumos: dict[int, float]) -> None:
         """The formulation in the transient vocabulary the criteria read (queries/assessment/README.md)."""
         self.store.clear_graph(ASSESS_GRAPH)
         f = f"<{self._iri}>"
@@ -123,12 +126,41 @@ class Assessor:
                 lines.append(f"{node} <{LAS}moleFraction> {fraction!r} .")
             if i in diluents:
                 lines.append(f"{node} <{LAS}creditedDiluent> true .")
+            if i in lumos:
+                lines.append(f"{node} <{LAS}computedLUMO> {lumos[i]!r} .")
             for key, prop in (("mechanisms", "mechanism"), ("products", "product")):
                 for name in found.get(i, {}).get(key, {}):
                     lines.append(f"{node} <{LAS}{prop}> <{LMA_IRI}{name}> .")
         if regime:
             lines.append(f"{f} <{LAS}regimeId> \"{regime['id']}\" ; <{LAS}regime> <{regime['regime']}> .")
         self.store.load_turtle("\n".join(lines), graph=ASSESS_GRAPH)
+
+    def _lumos(self, parts: list[Any], not_assessed: list[str]) -> dict[int, float]:
+        """GFN2-xTB LUMOs (eV) of the neutral one-fragment components, by one method so they compare; salts'
+        isolated ions are not comparable with neutral molecules and are left out (said so)."""
+        if not any(p.kind == "additive" for p in parts):
+            return {}
+        if not self.descriptors:
+            not_assessed.append("LUMO ordering (§4.1) not judged: computed descriptors are off (--no-descriptors)")
+            return {}
+        from lmakg.chemistry.descriptors import DescriptorError, compute
+
+        out = {}
+        for i, part in enumerate(parts):
+            smiles = self.species[part.iri].smiles
+            if "." in smiles or part.kind == "salt":
+                if part.kind == "additive":
+                    not_assessed.append(f"LUMO ordering of {part.written} not judged: a salt's isolated ions "
+                                        "(GFN2-xTB, gas phase) do not compare with neutral solvents")
+                continue
+            try:
+                value = compute(smiles).lumo_ev
+            except DescriptorError as exc:
+                not_assessed.append(f"LUMO of {part.written} not computed (GFN2-xTB): {exc}")
+                continue
+            if value is not None:
+                out[i] = value
+        return out
 
     def _regime(self) -> dict[str, Any]:
         for criterion in crit.criteria("regime"):
