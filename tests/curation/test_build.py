@@ -100,7 +100,7 @@ def test_source_option_chooses_the_knowledge_folders(tmp_path, monkeypatch, runn
     from lmakg.cli import app
     from lmakg.knowledge import resources
 
-    monkeypatch.delenv("LMAKG_DATA", raising=False)
+    monkeypatch.setenv("LMAKG_DATA", "")  # empty = unset; `--source` sets it in this process, restored afterwards
     data = tmp_path / "mine"
     for name in resources.KNOWLEDGE_FOLDERS:
         shutil.copytree(resources.folder(name), data / name)
