@@ -530,9 +530,12 @@ def test_no_cors_headers_unless_an_origin_is_named(server: Any, writable: Any) -
 # -- the workbench hook -------------------------------------------------------------------------------
 def test_other_paths_go_to_the_workbench(server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
+    bodies = []
 
-    def route(method: str, path: str, params: dict[str, list[str]], store: str | None) -> Any:
+    def route(method: str, path: str, params: dict[str, list[str]], store: str | None, body: bytes = b"",
+              content_type: str = "") -> Any:
         calls.append((method, path, params, store))
+        bodies.append((body, content_type))
         if path == "/page":
             return 200, {"Content-Type": "text/html; charset=utf-8"}, b"<p>page</p>"
         if path == "/boom":
@@ -543,6 +546,11 @@ def test_other_paths_go_to_the_workbench(server: Any, monkeypatch: pytest.Monkey
     status, headers, body = call(server, "GET", "/page?a=1&a=2&b=")
     assert (status, headers["Content-Type"], body) == (200, "text/html; charset=utf-8", b"<p>page</p>")
     assert calls[-1] == ("GET", "/page", {"a": ["1", "2"], "b": [""]}, None)
+    # a JSON body is handed over as it is (a form body is parsed into the parameters instead)
+    call(server, "POST", "/page", b'{"x": ["y"]}', {"Content-Type": "application/json"})
+    assert calls[-1][:3] == ("POST", "/page", {}) and bodies[-1] == (b'{"x": ["y"]}', "application/json")
+    call(server, "POST", "/page", b"x=y", {"Content-Type": "application/x-www-form-urlencoded"})
+    assert calls[-1][2] == {"x": ["y"]} and bodies[-1][0] == b""
     assert call(server, "GET", "/missing")[0] == 404
     status, _, body = call(server, "GET", "/boom")
     assert status == 500 and b"broken page" in body

@@ -21,13 +21,11 @@ One screenshot per page is written to a temporary folder (its path is printed).
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -38,9 +36,6 @@ from lmakg.server import workbench
 FAMILIES = {"UniformLiFlux", "DesolvationRegulation", "SEIOptimization", "AnionRichSolvation",
             "SpaceChargeWeakening", "HighModulusSuppression"}
 FEC = LMK_IRI + "FEC"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -76,7 +71,7 @@ class _Refs(HTMLParser):
                 self.urls.append(value)
 
 
-@pytest.mark.parametrize("path", ["/", "/graph", "/hypotheses", "/mechanisms"])
+@pytest.mark.parametrize("path", ["/", "/graph", "/hypotheses", "/mechanisms", "/assess", "/molecule"])
 def test_pages_reference_only_this_server(path):
     status, headers, body = call(path)
     assert status == 200 and headers["Content-Type"].startswith("text/html")
@@ -119,13 +114,14 @@ class _Layout(HTMLParser):
 
 
 @pytest.mark.parametrize(("path", "current"), [("/", "/"), ("/index.html", "/"), ("/graph", "/graph"),
-                                               ("/hypotheses", "/hypotheses"), ("/mechanisms", "/mechanisms")])
+                                               ("/hypotheses", "/hypotheses"), ("/mechanisms", "/mechanisms"),
+                                               ("/assess", "/assess"), ("/molecule", "/molecule")])
 def test_pages_share_the_layout(path, current):
-    """Every page has the same navigation bar (the four pages of the README's table) with its own entry
+    """Every page has the same navigation bar (the six pages of the README's table) with its own entry
     marked, and carries the project prefixes of lmakg.knowledge.vocab, the one list the pages shorten IRIs with."""
     layout = _Layout()
     layout.feed(call(path)[2].decode("utf-8"))
-    assert layout.nav == ["/", "/graph", "/hypotheses", "/mechanisms"]
+    assert layout.nav == ["/", "/graph", "/hypotheses", "/mechanisms", "/assess", "/molecule"]
     assert layout.current == [current]
     assert json.loads(layout.prefixes) == PREFIXES
 
@@ -255,93 +251,6 @@ def test_concurrent_first_requests_open_the_store_once(monkeypatch, knowledge):
 # ------------------------------------------------------------------------------------------------------
 # a real browser
 # ------------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def server():
-    """The workbench served over HTTP on a free loopback port, with /sparql, by lmakg.server.http."""
-    from lmakg.server.app import start_server
-
-    workbench.preload(None)
-    srv = start_server(None, host="127.0.0.1", port=0)
-    srv.start_in_thread()
-    yield srv.url.rstrip("/")
-    srv.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if os.environ.get("LMAKG_SKIP_BROWSER") == "1":
-        pytest.skip("LMAKG_SKIP_BROWSER=1")
-    if not CHROMIUM.exists():
-        message = (f"no Chromium at {CHROMIUM}: the browser tests need Debian's chromium "
-                   "(`apt-get install -y chromium`, as .ci/run does)")
-        if os.environ.get("LMAKG_REQUIRE_BROWSER") == "1":  # CI: a missing browser is a failure, not a skip
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message + "; skipped")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright for Python is missing: `pip install -e '.[test]'` (or set LMAKG_SKIP_BROWSER=1)",
-                    pytrace=False)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("workbench-screenshots")
-    print(f"\nworkbench screenshots: {folder}")
-    return folder
-
-
-class Visit:
-    """A page that may only talk to the local server: other requests are aborted and recorded."""
-
-    def __init__(self, browser, base: str) -> None:
-        self.base = base
-        self.host = urlsplit(base).netloc
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-        self.page = self.context.new_page()
-        self.outside: list[str] = []
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
-        self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"console: {msg.text}"))
-        self.page.route("**/*", self._gate)
-        # the pages' Content-Security-Policy blocks outside loads before they become requests: record those too
-        self.page.add_init_script("window.__blocked = []; document.addEventListener('securitypolicyviolation',"
-                                  " (e) => window.__blocked.push(e.blockedURI));")
-
-    def _gate(self, route) -> None:
-        url = route.request.url
-        self.requests.append(url)
-        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc == self.host:
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
-
-    def open(self, path: str) -> None:
-        self.page.goto(self.base + path)
-        self.page.wait_for_selector("body[data-ready=true]", timeout=15000)
-
-    def check_offline(self) -> None:
-        blocked = self.page.evaluate("window.__blocked")
-        assert self.outside == [] and blocked == [], f"requests left 127.0.0.1: {self.outside + blocked}"
-        assert self.requests and all(urlsplit(u).hostname == "127.0.0.1" for u in self.requests)
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture()
-def visit(browser, server):
-    v = Visit(browser, server)
-    yield v
-    v.close()
 
 
 def test_query_page_runs_a_named_query(visit, shots):

@@ -5,6 +5,9 @@ each a pure function of the request parameters and the opened knowledge, raising
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any, Protocol
 
@@ -32,6 +35,27 @@ class BadRequest(ValueError):
 
 class NotFound(LookupError):
     """The request names something the graph does not have; sent back with HTTP 404."""
+
+
+class TooLarge(BadRequest):
+    """The request asks for more work than one request may (e.g. too many formulations); HTTP 413."""
+
+
+class Guarded:
+    """An engine that is slow to build and not thread-safe (the Assessor, the Predictor): built on first use,
+    then used by one request at a time; the others wait on its lock."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._value: Any = None
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def use(self) -> Iterator[Any]:
+        with self._lock:
+            if self._value is None:
+                self._value = self._build()
+            yield self._value
 
 
 def build_index(store: KnowledgeStore) -> dict[str, Any]:
@@ -243,6 +267,14 @@ def _collect(tree: Any, sections: set[str], references: set[int]) -> None:
             _collect(item, sections, references)
 
 
+def collect_sources(index: dict[str, Any], tree: Any) -> dict[str, Any]:
+    """The titles of the review sections and the citations of the references mentioned anywhere in ``tree``."""
+    sections: set[str] = set()
+    references: set[int] = set()
+    _collect(tree, sections, references)
+    return _sources(index, sections, references)
+
+
 def api_hypothesis(params: dict[str, list[str]], entry: Entry) -> dict[str, Any]:
     wanted = _one(params, "id")
     found = entry.hypotheses
@@ -256,10 +288,7 @@ def api_hypothesis(params: dict[str, list[str]], entry: Entry) -> dict[str, Any]
     index = entry.index
     data = h.as_dict()
     data["rank"] = rank
-    sections: set[str] = set()
-    references: set[int] = set()
-    _collect(data, sections, references)
-    data["sources"] = _sources(index, sections, references)
+    data["sources"] = collect_sources(index, data)
     # local names used in the explanation (designs, parts, species) -> IRIs, so the page can link them
     names = {c["id"] for c in h.components} | {local_name(m) for m in h.members}
     for info in data["explanations"]:
@@ -285,10 +314,7 @@ def api_why(params: dict[str, list[str]], entry: Entry) -> dict[str, Any]:
     if index["kinds"].get(_iri("lma:" + mechanism.removeprefix("lma:"))) != "mechanism":
         raise NotFound(f"no mechanism {mechanism!r} in the graph")
     tree = explain_mechanism(entry.store, subject, mechanism)
-    sections: set[str] = set()
-    references: set[int] = set()
-    _collect(tree, sections, references)
-    tree["sources"] = _sources(index, sections, references)
+    tree["sources"] = collect_sources(index, tree)
     return tree
 
 

@@ -214,13 +214,14 @@ class SparqlHandler(BaseHTTPRequestHandler):
         return params
 
     def _workbench(self, path: str, query_string: str) -> None:
-        body = b""
+        body = raw = b""  # a form body is parsed into the parameters; any other is handed over as it is
+        content_type = self.headers.get("Content-Type", "")
         if self.command in ("POST", "PUT", "PATCH"):
             read = self._read_body()
             if read is None:
                 return
-            form = "application/x-www-form-urlencoded" in self.headers.get("Content-Type", "")
-            body = read if form else b""
+            form = "application/x-www-form-urlencoded" in content_type
+            body, raw = (read, b"") if form else (b"", read)
         params = self._params(query_string, body)
         if params is None:
             return
@@ -233,7 +234,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
             raise
         method = "GET" if self.command == "HEAD" else self.command
         try:
-            answer = workbench.route(method, path, params, self.config.store_location)
+            answer = workbench.route(method, path, params, self.config.store_location, raw, content_type)
         except Exception as exc:
             log.exception("workbench failed on %s %s", self.command, path)
             self._message(500, f"the workbench failed on {path}: {type(exc).__name__}: {str(exc)[:200]}")

@@ -7,7 +7,7 @@ can call without a network. The pages are plain HTML/CSS/JS in ``lmakg/web`` wit
 forbids anything that is not from the server itself. The pages share one layout (``web/layout.html``: head,
 navigation bar, the project prefixes) filled with each page's title, scripts and body (``web/pages/``).
 
-JSON API (all GET):
+JSON API (GET, but ``/api/assess`` takes a JSON body by POST):
 
 * ``/api/kinds`` — node kinds and their colours (those of ``lmakg viz``), for legends;
 * ``/api/queries`` — the named queries (question, title, section, SPARQL) for the editor's menu;
@@ -18,11 +18,16 @@ JSON API (all GET):
 * ``/api/hypotheses`` — the ranked hypotheses (summary); ``/api/hypothesis?id=H-FEC`` — one, with its
   explanation (per family and mechanism), the titles of its review sections and its references' citations;
 * ``/api/why?iri=...&mechanism=...`` — the derivation tree of a predicted mechanism (:mod:`lmakg.reasoning.explain`);
-* ``/api/mechanism-map`` — the review's Figure 2 as nodes and edges, from ``mechanism-map.rq``.
+* ``/api/mechanism-map`` — the review's Figure 2 as nodes and edges, from ``mechanism-map.rq``;
+* ``POST /api/assess`` with ``{"formulations": [...]}`` — formulations judged and ranked
+  (:mod:`lmakg.server.assess_api`);
+* ``/api/predict?smiles=...&role=...&concentration=...&unit=M`` — a molecule's predictions with an RDKit
+  depiction (:mod:`lmakg.server.molecule_api`).
 
-The opened knowledge, its node index and the hypotheses are computed once per store and kept for the life
-of the process (the store is read-only while served); a lock per store makes concurrent first requests
-wait for one computation instead of repeating it.
+The opened knowledge, its node index, the hypotheses, the Assessor and the Predictor are computed once per
+store and kept for the life of the process (the store is read-only while served); a lock per store makes
+concurrent first requests wait for one computation instead of repeating it, and the Assessor and the
+Predictor (not thread-safe) each serve one request at a time.
 """
 
 from __future__ import annotations
@@ -38,7 +43,9 @@ from importlib import resources as importlib_resources
 from typing import Any
 
 from lmakg.knowledge.store import KnowledgeStore
-from lmakg.server.api import API, BadRequest, NotFound, api_kinds, build_index
+from lmakg.server.api import API, BadRequest, Guarded, NotFound, TooLarge, api_kinds, build_index
+from lmakg.server.assess_api import api_assess, build_assessor
+from lmakg.server.molecule_api import api_predict, build_predictor
 
 Response = tuple[int, dict[str, str], bytes]
 
@@ -60,8 +67,13 @@ PAGES: dict[str, Page] = {
     "/hypotheses": Page("hypotheses.html", "Hypotheses", "Hypotheses", ("common.js", "hypotheses.js")),
     "/mechanisms": Page("mechanisms.html", "Mechanism map", "Mechanism map",
                         ("vendor/vis-network.min.js", "common.js", "mechanisms.js")),
+    "/assess": Page("assess.html", "Assess", "Assess formulations", ("common.js", "assess.js")),
+    "/molecule": Page("molecule.html", "Molecule", "Molecule", ("common.js", "molecule.js")),
 }
 PAGE_ALIASES = {"/index.html": "/"}
+
+GET_API = {**API, "/api/predict": api_predict}
+POST_API = {"/api/assess": api_assess}
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -104,6 +116,12 @@ class _Knowledge:
     _store: KnowledgeStore | None = None
     _index: dict[str, Any] | None = None
     _hypotheses: list[Any] | None = None
+    assessor: Guarded = field(init=False)
+    predictor: Guarded = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.assessor = Guarded(lambda: build_assessor(self.location))
+        self.predictor = Guarded(lambda: build_predictor(self.location))
 
     @property
     def store(self) -> KnowledgeStore:
@@ -223,28 +241,55 @@ def _file(name: str) -> Response | None:
     return 200, {"Content-Type": content_type, "Cache-Control": caching, **SECURITY_HEADERS}, body
 
 
-def route(method: str, path: str, params: dict[str, list[str]], store: str | None) -> Response | None:
+def _json_params(params: dict[str, list[str]], body: bytes, content_type: str) -> dict[str, list[str]]:
+    """``params`` with the members of a JSON object body added (a string, or a list of strings, per key);
+    a form-encoded body is already in ``params`` (the HTTP layer parses it)."""
+    if content_type.split(";")[0].strip().lower() != "application/json" or not body:
+        return params
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadRequest("the request body must be a JSON object")
+    merged = {k: list(v) for k, v in params.items()}
+    for key, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, str) for v in values):
+            raise BadRequest(f"{key!r} must be a string or a list of strings")
+        merged.setdefault(key, []).extend(values)
+    return merged
+
+
+def route(method: str, path: str, params: dict[str, list[str]], store: str | None, body: bytes = b"",
+          content_type: str = "") -> Response | None:
     """Answer one workbench request: ``(status, headers, body)``, or None when the path is not ours (404).
 
-    ``path`` is the URL path without the query string; ``params`` the parsed query string; ``store`` the
-    ``--store`` folder or None (packaged knowledge in memory).
+    ``path`` is the URL path without the query string; ``params`` the parsed query string (and form body);
+    ``store`` the ``--store`` folder or None (packaged knowledge in memory); ``body`` and ``content_type`` a
+    POST's raw body and its type (read for ``application/json``, by the paths in :data:`POST_API`).
     """
     page = PAGE_ALIASES.get(path, path)
-    ours = page in PAGES or path.startswith("/static/") or path in API
-    if ours and method not in ("GET", "HEAD"):
-        status, headers, body = _json(405, {"error": f"{method} is not allowed on {path}; use GET"})
-        headers["Allow"] = "GET, HEAD"
-        return status, headers, body
+    ours = page in PAGES or path.startswith("/static/") or path in GET_API or path in POST_API
+    allowed = ("POST",) if path in POST_API else ("GET", "HEAD")
+    if ours and method not in allowed:
+        status, headers, content = _json(405, {"error": f"{method} is not allowed on {path}; use {allowed[0]}"})
+        headers["Allow"] = ", ".join(allowed)
+        return status, headers, content
     if page in PAGES:
         headers = {"Content-Type": CONTENT_TYPES[".html"], "Cache-Control": "no-cache", **SECURITY_HEADERS}
         return 200, headers, _page(page)
     if path.startswith("/static/"):
         return _file(path.removeprefix("/"))
-    handler = API.get(path)
+    handler = POST_API.get(path) or GET_API.get(path)
     if handler is None:
         return None
     try:
+        if path in POST_API:
+            params = _json_params(params, body, content_type)
         return _json(200, handler(params, _knowledge(store)))
+    except TooLarge as exc:
+        return _json(413, {"error": str(exc)})
     except BadRequest as exc:
         return _json(400, {"error": str(exc)})
     except NotFound as exc:

@@ -41,7 +41,18 @@ const LMAKG = (() => {
     for (const [k, v] of Object.entries(params || {})) {
       for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, item);
     }
-    const response = await fetch(url, { headers: { "Accept": "application/json" } });
+    return answer(await fetch(url, { headers: { "Accept": "application/json" } }));
+  }
+
+  /* POST a JSON body to an API path (e.g. /api/assess); errors as for api(). */
+  async function post(path, data) {
+    return answer(await fetch(new URL(path, window.location.origin), {
+      method: "POST", body: JSON.stringify(data),
+      headers: { "Accept": "application/json", "Content-Type": "application/json" },
+    }));
+  }
+
+  async function answer(response) {
     const text = await response.text();
     let data = null;
     try { data = JSON.parse(text); } catch (_) { /* not JSON */ }
@@ -175,5 +186,19 @@ const LMAKG = (() => {
     );
   }
 
-  return { loadKinds, shorten, localName, api, el, kindChip, legend, drawGraph, nodeInfo };
+  /* "§4.1" and "[115]" with the section's title and the reference's citation from an API answer's
+   * `sources` ({sections: {number: title}, references: {number: citation}}). */
+  function sectionRef(number, sources) {
+    const title = ((sources && sources.sections[number]) || "").replace(/^[\d.]+\s*/, "");
+    return el("span", { class: "section-ref", "data-section": number }, `§${number}`,
+      title ? el("span", { class: "cite" }, ` ${title}`) : null);
+  }
+
+  function refRef(number, sources) {
+    const citation = (sources && sources.references[String(number)]) || "";
+    return el("span", { class: "ref", "data-ref": String(number) }, `[${number}]`,
+      citation ? el("span", { class: "cite" }, ` ${citation}`) : null);
+  }
+
+  return { loadKinds, shorten, localName, api, post, el, kindChip, legend, drawGraph, nodeInfo, sectionRef, refRef };
 })();

@@ -29,17 +29,8 @@
 
   /* ---------------- sources ---------------- */
 
-  function sectionItem(number, sources) {
-    const title = (sources.sections[number] || "").replace(/^[\d.]+\s*/, "");
-    return el("span", { class: "section-ref", "data-section": number }, `§${number}`,
-      title ? el("span", { class: "cite" }, ` ${title}`) : null);
-  }
-
-  function refItem(number, sources) {
-    const citation = sources.references[String(number)] || "";
-    return el("span", { class: "ref", "data-ref": String(number) }, `[${number}]`,
-      citation ? el("span", { class: "cite" }, ` ${citation}`) : null);
-  }
+  const sectionItem = LMAKG.sectionRef;
+  const refItem = LMAKG.refRef;
 
   function refsInline(refs) {
     return (refs || []).map((r) => el("span", { class: "ref", "data-ref": String(r) }, ` [${r}]`));
