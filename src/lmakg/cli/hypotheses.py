@@ -29,6 +29,11 @@ def hypotheses(
                                        "(new molecules one design move away from the review's species, judged "
                                        "by the rules; about 2 s more than the other two).")]
     = "component,combination,molecule",
+    show_excluded: Annotated[bool, typer.Option("--show-excluded", help="Also list the hypotheses the candidate "
+                                                "filters (kg/curator/filters.ttl) removed, with the filter.")] = False,
+    exclude_toxic: Annotated[bool, typer.Option("--exclude-toxic", help="Remove hypotheses with toxic or regulated "
+                                                "elements (As, Be, Cd, Hg, Pb, Tl) instead of listing the "
+                                                "trade-off.")] = False,
     store: StoreOption = None,
 ) -> None:
     """Rank candidate multifunctional designs, each with its explanation, trade-offs and score."""
@@ -45,12 +50,23 @@ def hypotheses(
         wanted = [m.strip().removeprefix("lma:") for m in mechanisms.split(",") if m.strip()]
         for m in wanted:
             mechanism_iri(knowledge, m)
+    excluded: list[dict] = []
     found = generate(knowledge, top=top, mechanisms=wanted, novel_only=novel_only, kinds=tuple(chosen),
-                     store_location=store)
+                     store_location=store, exclude_toxic=exclude_toxic, excluded_out=excluded)
     if json_out:
-        typer.echo(json.dumps([h.as_dict() for h in found], indent=2, ensure_ascii=False))
+        hypotheses_out = [h.as_dict() for h in found]
+        payload = {"hypotheses": hypotheses_out, "excluded": excluded} if show_excluded else hypotheses_out
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    render(found, make_console(), explain=explain_out)
+    console = make_console()
+    render(found, console, explain=explain_out)
+    if show_excluded:
+        from rich.markup import escape
+
+        console.print(f"[bold]Excluded by the candidate filters ({len(excluded)})[/bold]")
+        for item in excluded:
+            why = "; ".join(f"{f['label']}: {f['caught']}" for f in item["filters"])
+            console.print(f"  {item['id']}  [dim]{escape(why)}[/dim]")
 
 
 def validate_hypotheses(json_out: JsonOption = False) -> None:

@@ -30,12 +30,20 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from lmakg.hypotheses.filters import caught, load_filters, vetoed_designs
 from lmakg.hypotheses.model import Hypothesis
 from lmakg.hypotheses.molecules import molecule_hypotheses
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import USER_GRAPHS, local_name
-from lmakg.reasoning.evidence import USER_EVIDENCE_WEIGHT, Evidence, family_table, score
+from lmakg.reasoning.evidence import (
+    CONFLICT_PENALTY,
+    MAX_CONFLICTS,
+    USER_EVIDENCE_WEIGHT,
+    Evidence,
+    family_table,
+    score,
+)
 
 
 class _Context:
@@ -74,11 +82,13 @@ class _Context:
                     card.setdefault(key, row[key].value)
         self.user_designs: set[str] = set()  # designs of users' additions: their references are not the review's
         self.roles: dict[str, set[str]] = defaultdict(set)
+        roles_by_design: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.curated: dict[str, list[Evidence]] = defaultdict(list)
         self.design_species: dict[str, set[str]] = defaultdict(set)
         for row in run_engine_query(store, "species-uses"):
             species, design = row["species"].value, row["design"].value
             self.roles[species].add(local_name(row["role"].value))
+            roles_by_design[species][local_name(design)].add(local_name(row["role"].value))
             self.design_species[design].add(species)
             graph = row["designGraph"].value if "designGraph" in row else ""
             if graph.startswith(USER_GRAPHS):
@@ -118,6 +128,9 @@ class _Context:
                 "references": set(), "how": row["how"].value})
             if "referenceNumber" in row:
                 entry["references"].add(int(row["referenceNumber"].value))
+        self.filters = load_filters(store)
+        self.vetoed = vetoed_designs(self.filters, roles_by_design)
+        self.vetoed_hypotheses: list[dict[str, Any]] = []  # proposed only through a vetoed use: not proposed
         self.fluorides: dict[str, list[str]] = defaultdict(list)
         for row in run_engine_query(store, "element-compounds"):
             self.fluorides[row["metal"].value].append(row["species"].value)
@@ -127,6 +140,21 @@ class _Context:
             return set()
         return self.refs_by_design.get(design_local, set())
 
+    def evidence_of(self, species: str, excluded: list[dict[str, Any]] | None = None) -> list[Evidence]:
+        """The review's and the rules' evidence for a species, less what comes only from a use the review
+        reports as a failure (a veto of kg/curator/filters.ttl); what was dropped is noted in ``excluded``."""
+        vetoed = self.vetoed.get(species, {})
+        kept = []
+        for item in self.curated.get(species, []) + self.predicted.get(species, []):
+            if item.designs and set(item.designs) <= set(vetoed):
+                f = vetoed[item.designs[0]]
+                note = {"mechanism": item.mechanism, "reason": f"{f.label} ({f.source})", "filter": f.id}
+                if excluded is not None and note not in excluded:
+                    excluded.append(note)
+                continue
+            kept.append(item)
+        return kept
+
     def family(self, mechanism_local: str) -> str | None:
         return self.family_by_mechanism.get(mechanism_local)
 
@@ -134,7 +162,9 @@ class _Context:
         card = dict(self.cards.get(species, {"id": local_name(species)}))
         card.setdefault("label", card["id"])
         roles = sorted(self.roles.get(species, set()) - {"BaseElectrolyteComponent"})
-        card["role"] = role or (roles[0] if roles else None)
+        failed = {r for f in self.filters for s, r in f.vetoes if s == species}  # a use the review reports failed
+        proposed = [r for r in roles if r not in failed]
+        card["role"] = role or (proposed[0] if proposed else None)
         if roles:
             card["rolesInReview"] = roles
         return card
@@ -153,9 +183,17 @@ def _component_hypotheses(ctx: _Context) -> list[Hypothesis]:
         if species not in ctx.cards:
             continue  # designs carry predictions too; hypotheses are about species
         excluded = ctx.ruled_out.get(species, set())
-        families = family_table(ctx.family, ctx.curated.get(species, []) + ctx.predicted.get(species, []), excluded)
+        vetoes: list[dict[str, Any]] = []
+        families = family_table(ctx.family, ctx.evidence_of(species, vetoes), excluded)
         counted = {k: v for k, v in families.items() if v["counted"]}
         if len(counted) < 2:
+            if vetoes:  # would it have been proposed without the use the review reports as a failure?
+                unvetoed = family_table(ctx.family, ctx.curated.get(species, []) + ctx.predicted.get(species, []),
+                                        excluded)
+                if sum(v["counted"] for v in unvetoed.values()) >= 2:
+                    ctx.vetoed_hypotheses.append({"id": f"H-{local_name(species)}", "label": species, "filters": [
+                        {"filter": v["filter"], "label": v["reason"], "caught": v["mechanism"],
+                         "reason": v["reason"], "source": ""} for v in vetoes]})
             continue
         reported = [k for k, v in counted.items() if v["reportedByReview"]]
         tradeoffs = ctx.tradeoffs_of(species)
@@ -164,7 +202,8 @@ def _component_hypotheses(ctx: _Context) -> list[Hypothesis]:
             id=f"H-{card['id']}", kind="component",
             label=f"{card.get('label', card['id'])} acting through {' + '.join(sorted(counted))}",
             components=[card], families=counted, tradeoffs=tradeoffs,
-            excluded=[{"mechanism": m, "reason": "ruled out by a principle (lma:ruledOut)"} for m in sorted(excluded)],
+            excluded=[{"mechanism": m, "reason": "ruled out by a principle (lma:ruledOut)"} for m in sorted(excluded)]
+            + vetoes,
             novel=len(reported) < 2, score=score(counted, tradeoffs), members={species}))
     return out
 
@@ -193,7 +232,7 @@ def _combination_hypotheses(ctx: _Context, store: KnowledgeStore) -> list[Hypoth
         for mechanism in sorted(h["mechanisms"]):
             # a mechanism is carried by a part, or by an SEI product the pattern expects (LiF's modulus)
             for part in parts + sorted(h["products"]):
-                for item in ctx.predicted.get(part, []) + ctx.curated.get(part, []):
+                for item in ctx.evidence_of(part):
                     if item.mechanism == mechanism:
                         evidence.append(Evidence(**{**item.__dict__, "via": local_name(part)}))
         rule_info = pattern_rules.get(local_name(h["pattern"]), {"confidence": 0.6})
@@ -241,7 +280,8 @@ DEFAULT_KINDS = ("component", "combination")
 
 def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str] | None = None,
              novel_only: bool = False, kinds: tuple[str, ...] | list[str] = DEFAULT_KINDS,
-             store_location: str | None = None, progress: Any = None) -> list[Hypothesis]:
+             store_location: str | None = None, progress: Any = None, exclude_toxic: bool = False,
+             excluded_out: list[dict[str, Any]] | None = None) -> list[Hypothesis]:
     """All hypotheses over an inferred store, filtered and ranked (see the module docstring).
 
     ``kinds`` selects the generators; "molecule" judges designed molecules with ``lmakg.chemistry.predict``,
@@ -258,6 +298,9 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
     if "molecule" in kinds:
 
         found += molecule_hypotheses(store, store_location=store_location, progress=progress)
+    found = _apply_filters(ctx, found, exclude_toxic, excluded_out)
+    if excluded_out is not None:
+        excluded_out.extend(ctx.vetoed_hypotheses)
     if mechanisms:
         wanted = set(mechanisms)
         found = [h for h in found if wanted <= set(h.mechanisms) | set(h.families)]
@@ -265,3 +308,27 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
         found = [h for h in found if h.novel]
     found.sort(key=lambda h: (-round(h.score, 6), h.id))
     return found[:top] if top else found
+
+
+def _apply_filters(ctx: _Context, found: list[Hypothesis], exclude_toxic: bool,
+                   excluded_out: list[dict[str, Any]] | None) -> list[Hypothesis]:
+    """The candidate filters on every hypothesis's components: excluded ones go to ``excluded_out`` with the
+    filter and the reason; trade-off filters are added to the hypothesis's trade-offs (and its score)."""
+    kept = []
+    for h in found:
+        hits = [(f, why) for f in ctx.filters if not f.vetoes and (why := caught(f, h.components))]
+        exclude = [(f, why) for f, why in hits
+                   if f.action == "exclude" or (f.action == "exclude-on-request" and exclude_toxic)]
+        if exclude:
+            if excluded_out is not None:
+                excluded_out.append({"id": h.id, "label": h.label, "filters": [
+                    {"filter": f.id, "label": f.label, "caught": why, "reason": f.reason, "source": f.source}
+                    for f, why in exclude]})
+            continue
+        for f, why in hits:  # same penalty per trade-off as reasoning.evidence.score, whatever the kind
+            before = min(len(h.tradeoffs), MAX_CONFLICTS)
+            h.tradeoffs = [*h.tradeoffs, {**f.as_tradeoff(), "label": f"{f.label}: {why}"}]
+            h.score -= CONFLICT_PENALTY * (min(len(h.tradeoffs), MAX_CONFLICTS) - before)
+        h.filters_passed = sorted(f.id for f in ctx.filters if not f.vetoes)
+        kept.append(h)
+    return kept

@@ -20,6 +20,7 @@ class Hypothesis:
     pattern: str | None = None
     members: set[str] = field(default_factory=set)
     moves: list[dict[str, Any]] | None = None  # molecule kind: the design-move chain that made it
+    filters_passed: list[str] = field(default_factory=list)  # candidate filters checked (kg/curator/filters.ttl)
 
     @property
     def mechanisms(self) -> list[str]:
@@ -54,7 +55,7 @@ class Hypothesis:
                 for fam, info in sorted(self.families.items())
             ],
             "perMechanism": self.per_mechanism(),
-            "tradeoffs": self.tradeoffs, "excluded": self.excluded,
+            "tradeoffs": self.tradeoffs, "excluded": self.excluded, "filtersPassed": self.filters_passed,
         }
         if self.pattern:
             out["pattern"] = self.pattern
