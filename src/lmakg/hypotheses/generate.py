@@ -306,7 +306,7 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
         found = [h for h in found if wanted <= set(h.mechanisms) | set(h.families)]
     if novel_only:
         found = [h for h in found if h.novel]
-    found.sort(key=lambda h: (-round(h.score, 6), h.id))
+    found.sort(key=_rank_key)
     return found[:top] if top else found
 
 
@@ -332,3 +332,14 @@ def _apply_filters(ctx: _Context, found: list[Hypothesis], exclude_toxic: bool,
         h.filters_passed = sorted(f.id for f in ctx.filters if not f.vetoes)
         kept.append(h)
     return kept
+
+
+def _rank_key(h: Hypothesis) -> tuple[Any, ...]:
+    """Score first; equal scores by evidence quality — families the review itself reports, then the weight of
+    each family's best evidence (rule confidence), then the number of independent pieces of evidence; the id
+    only when all of these are equal (so the order stays deterministic)."""
+    families = h.families.values()
+    reviewed = sum(1 for f in families if f.get("reportedByReview"))
+    best = sum(max((e.weight for e in f["evidence"]), default=0.0) for f in families)
+    pieces = sum(len(f["evidence"]) for f in families)
+    return (-round(h.score, 6), -reviewed, -round(best, 6), -pieces, h.id)

@@ -44,6 +44,10 @@ class Evidence:
     via: str | None = None  # the part of a combination that carries it
 
     def key(self) -> tuple[str, ...]:
+        """What makes two pieces of evidence the same: a rule counts once per mechanism and part, however many
+        designs its firings rest on (their designs are merged); the review counts once per design."""
+        if self.kind == "rule":
+            return (self.kind, self.rule or "", self.via or "", self.mechanism)
         return (self.kind, self.rule or "", ",".join(self.designs), self.via or "", self.mechanism)
 
     def as_dict(self) -> dict[str, Any]:
@@ -70,7 +74,15 @@ def family_table(family: Callable[[str], str | None], evidence: list[Evidence],
             by_family[fam].append(item)
     table = {}
     for fam, items in by_family.items():
-        unique = {i.key(): i for i in items}
+        unique: dict[tuple[str, ...], Evidence] = {}
+        for item in items:  # one rule firing pattern counts once: merge the designs and references it rests on
+            seen = unique.get(item.key())
+            if seen is None:
+                unique[item.key()] = item
+            elif item.kind == "rule":
+                unique[item.key()] = Evidence(**{**seen.__dict__, "weight": max(seen.weight, item.weight),
+                                                 "designs": sorted(set(seen.designs) | set(item.designs)),
+                                                 "references": sorted(set(seen.references) | set(item.references))})
         ordered = sorted(unique.values(), key=lambda e: (-e.weight, e.kind, e.rule or "", e.designs))
         strength = ordered[0].weight + min(BONUS_PER_EVIDENCE * (len(ordered) - 1), MAX_BONUS)
         designs = sorted({d for e in ordered for d in e.designs})
