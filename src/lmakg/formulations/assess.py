@@ -48,6 +48,36 @@ class Assessor:
         self.context = ContextReasoner(self.predictor)
 
     def assess(self, text: str) -> dict[str, Any]:
+        """One formulation (raises :class:`AssessError` with one line for bad input)."""
+        result = self.assess_many([text])[0]
+        if isinstance(result, AssessError):
+            raise result
+        return result
+
+    def assess_many(self, texts: list[str], progress: Any = None, chunk: int = 50
+                    ) -> list[dict[str, Any] | AssessError]:
+        """Many formulations, in input order; a bad one gives its :class:`AssessError` in its place. The rules run
+        once per chunk of formulations (each a design of its own); ``progress(n_done)`` after each chunk."""
+        out: list[dict[str, Any] | AssessError] = []
+        for begin in range(0, len(texts), chunk):
+            prepared: list[tuple[int, Formulation, dict[str, Any]]] = []
+            results: list[dict[str, Any] | AssessError | None] = []
+            for text in texts[begin:begin + chunk]:
+                try:
+                    form = self._parse(text)
+                    prepared.append((len(results), form, self._prepare(form)))
+                    results.append(None)
+                except AssessError as exc:
+                    results.append(exc)
+            found = self.context.conclusions_many([(st["design"], f.text) for _i, f, st in prepared])
+            for (i, form, state), conclusions in zip(prepared, found, strict=True):
+                results[i] = self._finish(form, state, conclusions)
+            out.extend(r for r in results if r is not None)
+            if progress:
+                progress(len(out))
+        return out
+
+    def _parse(self, text: str) -> Formulation:
         try:
             form = parse(text, self.names.lookup, self.names.suggest)
         except FormulationError as exc:
@@ -56,10 +86,11 @@ class Assessor:
             if part.iri not in self.species:
                 raise AssessError(f"{part.written!r} ({local_name(part.iri)}) has no structure (SMILES) in the graph; "
                                   "it cannot be assessed")
-        return self._judge(form)
+        return form
 
     # -- the steps -------------------------------------------------------------------------------------
-    def _judge(self, form: Formulation) -> dict[str, Any]:
+    def _prepare(self, form: Formulation) -> dict[str, Any]:
+        """Diluent requirements, amounts and LUMOs: everything before the rules run."""
         parts = list(form.parts)
         not_assessed: list[str] = list(form.assumptions)
         solvents = [i for i, p in enumerate(parts) if p.kind == "solvent"]
@@ -85,7 +116,13 @@ class Assessor:
             not_assessed.append("whether this is an LHCE was not judged: the salt concentration in the solvating "
                                 "solvents could not be computed (see above)")
         roles = {i: ("diluent" if i in diluents else p.kind) for i, p in enumerate(parts)}
-        found = self.context.conclusions(self._design_parts(form, amounts, roles), form.text)
+        return {"requirements": requirements, "diluents": diluents, "amounts": amounts, "lumos": lumos,
+                "roles": roles, "notAssessed": not_assessed, "design": self._design_parts(form, amounts, roles)}
+
+    def _finish(self, form: Formulation, state: dict[str, Any],
+                found: dict[int, dict[str, dict[str, list[str]]]]) -> dict[str, Any]:
+        """Regime, the regime's consequences and the score, once the rules have run."""
+        parts, amounts, diluents, lumos = list(form.parts), state["amounts"], state["diluents"], state["lumos"]
         with self.store.scratch(ASSESS_GRAPH):
             self._describe(form, amounts, diluents, found, None, lumos)
             regime = self._regime()
@@ -96,12 +133,12 @@ class Assessor:
         score = round(sum(t["points"] for t in terms), 3)
         return {
             "formulation": form.text, "status": "ok",
-            "components": [self._component(i, p, roles[i], amounts, found[i], requirements.get(i))
+            "components": [self._component(i, p, state["roles"][i], amounts, found[i], state["requirements"].get(i))
                            for i, p in enumerate(parts)],
             "amounts": amounts.as_dict(), "regime": regime, "score": score,
             "scoreBreakdown": [t for t in terms if t["kind"] == "score"],
             "tradeoffs": [t for t in terms if t["kind"] == "tradeoff"],
-            "notAssessed": not_assessed,
+            "notAssessed": state["notAssessed"],
         }
 
     _iri = "https://w3id.org/lmakg/assessed/formulation"

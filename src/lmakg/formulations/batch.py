@@ -43,14 +43,10 @@ def assess_file(path: Path, column: str, assessor: Assessor,
                 progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     rows = list(read_rows(path, column))
     results = []
-    for n, (line, text) in enumerate(rows, 1):
-        try:
-            result = assessor.assess(text)
-        except AssessError as exc:
-            result = {"formulation": text, "status": "error", "error": f"{path}:{line}: {exc}"}
+    for (line, text), result in zip(rows, assessor.assess_many([t for _l, t in rows], progress=progress), strict=True):
+        if isinstance(result, AssessError):
+            result = {"formulation": text, "status": "error", "error": f"{path}:{line}: {result}"}
         results.append({"line": line, **result})
-        if progress:
-            progress(n)
     return results
 
 

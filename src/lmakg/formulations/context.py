@@ -40,17 +40,34 @@ class ContextReasoner:
         self.designs = all_designs(self.store)
 
     def conclusions(self, parts: list[dict[str, Any]], label: str) -> dict[int, dict[str, dict[str, list[str]]]]:
-        """For each part (by position): ``{"mechanisms": {mechanism: [rules]}, "products": {...}}``, counting
-        only conclusions that hold in this formulation."""
+        """For each part (by position): ``{"mechanisms": {mechanism: [rules]}, "products": {...},
+        "conflicts": {...}}``, counting only conclusions that hold in this formulation."""
+        return self.conclusions_many([(parts, label)])[0]
+
+    def conclusions_many(self, items: list[tuple[list[dict[str, Any]], str]]
+                         ) -> list[dict[int, dict[str, dict[str, list[str]]]]]:
+        """:meth:`conclusions` for several formulations at once: all are added as designs of their own, the rules
+        run once, and each formulation's conclusions are read with every other design (the review's and the other
+        formulations') counted as *another* design. The rule solutions remembered for the prepared graph are
+        restored afterwards, so a run never depends on the formulations judged before."""
         from lmakg.reasoning.engine import infer
 
-        iri = f"{FORMULATION_NS}f{next(_serial)}"
-        with self.store.scratch(SCRATCH_GRAPH):
-            self.store.load_turtle(design_turtle(iri, label, parts), graph=SCRATCH_GRAPH)
-            infer(self.store, self.rules, incremental=True, fired=self.fired)
-            return self._read(iri, parts)
+        iris = [f"{FORMULATION_NS}f{next(_serial)}" for _ in items]
+        saved = {rule: set(found) for rule, found in self.fired.items()}
+        try:
+            with self.store.scratch(SCRATCH_GRAPH):
+                pairs = zip(iris, items, strict=True)
+                text = "\n".join(design_turtle(iri, label, parts) for iri, (parts, label) in pairs)
+                self.store.load_turtle(text, graph=SCRATCH_GRAPH)
+                infer(self.store, self.rules, incremental=True, fired=self.fired)
+                designs = self.designs | set(iris)
+                return [self._read(iri, parts, designs) for iri, (parts, _label) in zip(iris, items, strict=True)]
+        finally:
+            self.fired.clear()
+            self.fired.update(saved)
 
-    def _read(self, design: str, parts: list[dict[str, Any]]) -> dict[int, dict[str, dict[str, list[str]]]]:
+    def _read(self, design: str, parts: list[dict[str, Any]], designs: set[str]
+              ) -> dict[int, dict[str, dict[str, list[str]]]]:
         subjects: dict[str, set[int]] = defaultdict(set)
         for n, part in enumerate(parts):
             subjects[part["iri"]].add(n)
@@ -60,7 +77,7 @@ class ContextReasoner:
                                                           for n in range(len(parts))}
         wanted = {LMA_IRI + "predictedMechanism": "mechanisms", LMA_IRI + "predictedProduct": "products",
                   LMA_IRI + "hasConflict": "conflicts"}
-        for (s, p, o), rules in holding(self.store, design, subjects, self.designs, wanted).items():
+        for (s, p, o), rules in holding(self.store, design, subjects, designs, wanted).items():
             key = wanted[p]
             for n in subjects[s]:
                 known = out[n][key].setdefault(local_name(o), [])
