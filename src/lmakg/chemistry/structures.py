@@ -180,3 +180,18 @@ def molar_mass(smiles: str) -> float:
     from rdkit.Chem import Descriptors
 
     return float(Descriptors.MolWt(parse_smiles(smiles)))
+
+
+def fingerprint(smiles: str) -> Any:
+    """Morgan fingerprint (radius 2, 2048 bits, RDKit) of a structure, for Tanimoto similarity."""
+    from rdkit.Chem import rdFingerprintGenerator
+
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+    return generator.GetFingerprint(parse_smiles(smiles))
+
+
+def tanimoto(a: Any, b: Any) -> float:
+    """Tanimoto similarity of two :func:`fingerprint` results (0 to 1)."""
+    from rdkit import DataStructs
+
+    return float(DataStructs.TanimotoSimilarity(a, b))

@@ -33,6 +33,7 @@ from typing import Any
 from lmakg.hypotheses.filters import caught, load_filters, vetoed_designs
 from lmakg.hypotheses.model import Hypothesis
 from lmakg.hypotheses.molecules import molecule_hypotheses
+from lmakg.hypotheses.precedents import Precedents
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import USER_GRAPHS, local_name
@@ -299,6 +300,9 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
 
         found += molecule_hypotheses(store, store_location=store_location, progress=progress)
     found = _apply_filters(ctx, found, exclude_toxic, excluded_out)
+    precedents = Precedents(store, ctx.family_by_mechanism)
+    for h in found:
+        precedents.annotate(h)
     if excluded_out is not None:
         excluded_out.extend(ctx.vetoed_hypotheses)
     if mechanisms:

@@ -21,6 +21,8 @@ class Hypothesis:
     members: set[str] = field(default_factory=set)
     moves: list[dict[str, Any]] | None = None  # molecule kind: the design-move chain that made it
     filters_passed: list[str] = field(default_factory=list)  # candidate filters checked (kg/curator/filters.ttl)
+    novelty: str = ""  # what is new about it (hypotheses/precedents.py)
+    precedents: dict[str, Any] = field(default_factory=dict)  # nearest precedent by structure and by mechanism
 
     @property
     def mechanisms(self) -> list[str]:
@@ -56,6 +58,7 @@ class Hypothesis:
             ],
             "perMechanism": self.per_mechanism(),
             "tradeoffs": self.tradeoffs, "excluded": self.excluded, "filtersPassed": self.filters_passed,
+            "novelty": self.novelty, "nearestPrecedent": self.precedents,
         }
         if self.pattern:
             out["pattern"] = self.pattern

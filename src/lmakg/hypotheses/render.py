@@ -17,12 +17,21 @@ def render(found: list[Hypothesis], console: Any, explain: bool = False) -> None
         table.add_column(col)
     for rank, h in enumerate(found, start=1):
         table.add_row(str(rank), f"{h.score:.2f}", h.id, " + ".join(sorted(h.families)),
-                      "yes" if h.novel else "reported", str(len(h.tradeoffs)))
+                      "yes" if h.novel else "published", str(len(h.tradeoffs)))
     console.print(table)
     if not explain:
         return
     for rank, h in enumerate(found, start=1):
-        console.print(f"\n[bold]{rank}. {h.label}[/bold]  (score {h.score:.2f}, {'novel' if h.novel else 'reported'})")
+        console.print(f"\n[bold]{rank}. {h.label}[/bold]  (score {h.score:.2f}, {'novel' if h.novel else 'published'})")
+        if h.novelty:
+            console.print(f"   novelty: {escape(h.novelty)}")
+        for p in h.precedents.get("structure", []):
+            console.print(escape(f"   nearest by structure: {p['component']} ~ {p['label']} "
+                                 f"(Tanimoto {p['similarity']}) in {p['design']} §{p['section']}"))
+        if h.precedents.get("mechanism"):
+            m = h.precedents["mechanism"]
+            console.print(escape(f"   nearest by mechanism: {m['design']} ({', '.join(m['families'])}; Jaccard "
+                                 f"{m['jaccard']}) §{m['section']} " + " ".join(f"[{r}]" for r in m["references"])))
         for c in h.components:
             ident = " ".join(x for x in (c.get("smiles"), c.get("inchiKey")) if x)
             role = c.get("role") or "role proposed by pattern"
@@ -46,6 +55,7 @@ def render(found: list[Hypothesis], console: Any, explain: bool = False) -> None
                     console.print(f"      rule {e.rule} ({e.weight}){via}: {e.rule_label}"
                                   + (f" — {e.principle} §{e.section}" if e.principle else ""))
         for t in h.tradeoffs:
-            console.print(f"   [red]trade-off[/red] {t['label']} (§{t.get('section') or '?'})")
+            where = f"§{t['section']}" if t.get("section") else (t.get("source") or "?")
+            console.print(f"   [red]trade-off[/red] {escape(t['label'])} ({escape(where)})")
         for x in h.excluded:
             console.print(f"   [red]excluded[/red] {x['mechanism']}: {x['reason']}")
