@@ -89,7 +89,7 @@ def test_filters(knowledge):
 
 
 def test_cli_json_and_errors(runner):
-    result = runner.invoke(app, ["hypotheses", "--top", "5", "--json"])
+    result = runner.invoke(app, ["hypotheses", "--top", "5", "--json", "--kinds", "component,combination,molecule"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert len(data) == 5

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "src" / "lmakg"
 LAYERS = ["knowledge", "reasoning", "chemistry", "formulations", "curation", "hypotheses", "graph", "server", "cli"]
 ALLOWED = {layer: set(LAYERS[: i + 1]) for i, layer in enumerate(LAYERS)}
 ALLOWED["curation"] = {"knowledge", "reasoning", "chemistry", "curation"}
-ALLOWED["hypotheses"] = {"knowledge", "reasoning", "chemistry", "hypotheses"}
+ALLOWED["hypotheses"] = {"knowledge", "reasoning", "chemistry", "formulations", "hypotheses"}
 
 
 def module_name(path: Path) -> str:

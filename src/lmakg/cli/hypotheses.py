@@ -27,13 +27,16 @@ def hypotheses(
     explain_out: Annotated[bool, typer.Option("--explain", help="Print each hypothesis's evidence tree.")] = False,
     kinds: Annotated[str, typer.Option("--kinds", help="Comma-separated kinds: component, combination, molecule "
                                        "(new molecules one design move away from the review's species, judged "
-                                       "by the rules; about 2 s more than the other two).")]
-    = "component,combination,molecule",
+                                       "by the rules; about 2 s more than the other two), formulation (candidates "
+                                       "in the review's base electrolytes, judged by lmakg assess; about 25 s).")]
+    = "component,combination,molecule,formulation",
     show_excluded: Annotated[bool, typer.Option("--show-excluded", help="Also list the hypotheses the candidate "
                                                 "filters (kg/curator/filters.ttl) removed, with the filter.")] = False,
     exclude_toxic: Annotated[bool, typer.Option("--exclude-toxic", help="Remove hypotheses with toxic or regulated "
                                                 "elements (As, Be, Cd, Hg, Pb, Tl) instead of listing the "
                                                 "trade-off.")] = False,
+    diverse: Annotated[int, typer.Option("--diverse", min=0, help="Keep at most K hypotheses of one kind, pattern "
+                                         "(or template) and family set ahead of the rest (0: plain ranking).")] = 3,
     store: StoreOption = None,
 ) -> None:
     """Rank candidate multifunctional designs, each with its explanation, trade-offs and score."""
@@ -52,7 +55,7 @@ def hypotheses(
             mechanism_iri(knowledge, m)
     excluded: list[dict] = []
     found = generate(knowledge, top=top, mechanisms=wanted, novel_only=novel_only, kinds=tuple(chosen),
-                     store_location=store, exclude_toxic=exclude_toxic, excluded_out=excluded)
+                     store_location=store, exclude_toxic=exclude_toxic, excluded_out=excluded, diverse=diverse)
     if json_out:
         hypotheses_out = [h.as_dict() for h in found]
         payload = {"hypotheses": hypotheses_out, "excluded": excluded} if show_excluded else hypotheses_out

@@ -93,6 +93,13 @@ class NameIndex:
         close = difflib.get_close_matches(normalise(name), list(self._by_key), n=n, cutoff=0.6)
         return [self._display[key] for key in close]
 
+    def written_name(self, iri: str) -> str | None:
+        """The shortest curated name that :meth:`lookup` reads back as this species (an abbreviation where one
+        exists), for writing a formulation; None if no name singles it out."""
+        names = sorted({known for spellings in self._spellings.values() for known, i in spellings if i == iri},
+                       key=lambda n: (len(n), n))
+        return next((n for n in names if self.lookup(n) == iri), None)
+
     def label(self, iri: str) -> str:
         """The species' display name (``rdfs:label``, else ``skos:prefLabel``, else an ``altLabel``)."""
         return self._labels.get(iri, iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1])

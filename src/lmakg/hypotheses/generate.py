@@ -31,6 +31,7 @@ from collections import defaultdict
 from typing import Any
 
 from lmakg.hypotheses.filters import caught, load_filters, vetoed_designs
+from lmakg.hypotheses.formulations import formulation_hypotheses
 from lmakg.hypotheses.model import Hypothesis
 from lmakg.hypotheses.molecules import molecule_hypotheses
 from lmakg.hypotheses.precedents import Precedents
@@ -275,14 +276,14 @@ def _combination_hypotheses(ctx: _Context, store: KnowledgeStore) -> list[Hypoth
     return out
 
 
-KINDS = ("component", "combination", "molecule")
+KINDS = ("component", "combination", "molecule", "formulation")
 DEFAULT_KINDS = ("component", "combination")
 
 
 def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str] | None = None,
              novel_only: bool = False, kinds: tuple[str, ...] | list[str] = DEFAULT_KINDS,
              store_location: str | None = None, progress: Any = None, exclude_toxic: bool = False,
-             excluded_out: list[dict[str, Any]] | None = None) -> list[Hypothesis]:
+             excluded_out: list[dict[str, Any]] | None = None, diverse: int = 0) -> list[Hypothesis]:
     """All hypotheses over an inferred store, filtered and ranked (see the module docstring).
 
     ``kinds`` selects the generators; "molecule" judges designed molecules with ``lmakg.chemistry.predict``,
@@ -296,6 +297,8 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
         found += _component_hypotheses(ctx)
     if "combination" in kinds:
         found += _combination_hypotheses(ctx, store)
+    if "formulation" in kinds:
+        found += formulation_hypotheses(store, ctx.family, ctx.filters, ctx.cards, ctx.rules, store_location, progress)
     if "molecule" in kinds:
 
         found += molecule_hypotheses(store, store_location=store_location, progress=progress)
@@ -311,6 +314,8 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
     if novel_only:
         found = [h for h in found if h.novel]
     found.sort(key=_rank_key)
+    if diverse > 0:
+        found = _diversify(found, diverse)
     return found[:top] if top else found
 
 
@@ -346,4 +351,17 @@ def _rank_key(h: Hypothesis) -> tuple[Any, ...]:
     reviewed = sum(1 for f in families if f.get("reportedByReview"))
     best = sum(max((e.weight for e in f["evidence"]), default=0.0) for f in families)
     pieces = sum(len(f["evidence"]) for f in families)
-    return (-round(h.score, 6), -reviewed, -round(best, 6), -pieces, h.id)
+    assessed = -(h.assessment or {}).get("score", 0.0)  # formulations: the predicted reversibility (lmakg assess)
+    return (-round(h.score, 6), assessed, -reviewed, -round(best, 6), -pieces, h.id)
+
+
+def _diversify(ranked: list[Hypothesis], per_group: int) -> list[Hypothesis]:
+    """At most ``per_group`` hypotheses of one kind, pattern (or template) and family set before the others:
+    the rest keep their order after every group's best (nothing is dropped)."""
+    seen: dict[tuple[Any, ...], int] = defaultdict(int)
+    head, tail = [], []
+    for h in ranked:
+        group = (h.kind, h.pattern, frozenset(h.families))
+        seen[group] += 1
+        (head if seen[group] <= per_group else tail).append(h)
+    return head + tail

@@ -23,6 +23,7 @@ class Hypothesis:
     filters_passed: list[str] = field(default_factory=list)  # candidate filters checked (kg/curator/filters.ttl)
     novelty: str = ""  # what is new about it (hypotheses/precedents.py)
     precedents: dict[str, Any] = field(default_factory=dict)  # nearest precedent by structure and by mechanism
+    assessment: dict[str, Any] | None = None  # formulation kind: the lmakg assess verdict (score, regime, breakdown)
 
     @property
     def mechanisms(self) -> list[str]:
@@ -60,6 +61,8 @@ class Hypothesis:
             "tradeoffs": self.tradeoffs, "excluded": self.excluded, "filtersPassed": self.filters_passed,
             "novelty": self.novelty, "nearestPrecedent": self.precedents,
         }
+        if self.assessment is not None:
+            out["assessment"] = self.assessment
         if self.pattern:
             out["pattern"] = self.pattern
         if self.moves is not None:

@@ -118,6 +118,11 @@ class Precedents:
         elif h.kind == "molecule":
             h.novel = not (keys & self.published_keys)
             h.novelty = "new structure" if h.novel else "structure already published (component data)"
+        elif h.kind == "formulation":
+            parts = {c["id"] for c in h.components}
+            same = sorted(d for d, species in self.design_species.items() if species == parts)
+            h.novel = not same
+            h.novelty = "new formulation" if h.novel else f"the review's design {same[0]} has these components"
         else:
             h.novelty = "new combination" if h.novel else "combination already in a review design"
 

@@ -1,0 +1,44 @@
+"""Formulation hypotheses (issue: hypotheses, section 1): candidates tried in the review's base electrolytes
+(kg/curator/formulation-templates.ttl) and judged as wholes by lmakg assess."""
+
+from __future__ import annotations
+
+import pytest
+
+from lmakg.hypotheses.generate import _diversify, generate
+
+
+@pytest.fixture(scope="module")
+def formulations(knowledge):
+    return {h.id: h for h in generate(knowledge, kinds=("formulation",))}
+
+
+def test_diluents_are_tried_in_the_reviews_lhce_and_judged_lhce(formulations):
+    """§5.1 [144]: LiFSI-1.2DME-3 diluent; TTE meets the diluent requirements (a hydrofluoroether)."""
+    tte = formulations["H-form-LiFSI-DME-diluent--TTE"]
+    assert tte.label == "LiFSI-1.2DME-3TTE"
+    assert tte.assessment["regime"] == "regime-lhce"
+    assert tte.score == tte.assessment["score"]
+    assert not tte.novel and "design-LHCE-DME-TTE" in tte.novelty  # the review's own design
+
+
+def test_the_reviews_reported_diluent_failures_are_not_proposed(formulations):
+    """§5.1 [144]: TFEB- and BTFEC-based LHCEs performed poorly: vetoed as diluents, not merely penalised."""
+    assert "H-form-LiFSI-DME-diluent--TFEB" not in formulations
+    assert "H-form-LiFSI-DME-diluent--BTFEC" not in formulations
+
+
+def test_no_lone_ion_is_an_additive(formulations):
+    assert not [h for h in formulations.values() if h.label.endswith(("+", "-"))]
+
+
+def test_diversify_keeps_at_most_k_per_group_ahead(formulations):
+    from collections import Counter
+
+    ranked = sorted(formulations.values(), key=lambda h: -h.score)
+    diverse = _diversify(ranked, 2)
+    assert sorted(h.id for h in diverse) == sorted(h.id for h in ranked)  # nothing dropped
+    sizes = Counter((h.kind, h.pattern, frozenset(h.families)) for h in ranked)
+    head = diverse[: sum(min(n, 2) for n in sizes.values())]
+    in_head = Counter((h.kind, h.pattern, frozenset(h.families)) for h in head)
+    assert in_head == Counter({g: min(n, 2) for g, n in sizes.items()})
