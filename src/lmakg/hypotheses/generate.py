@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from lmakg.hypotheses.experiments import ExperimentalTests
 from lmakg.hypotheses.filters import caught, load_filters, vetoed_designs
 from lmakg.hypotheses.model import Hypothesis
 from lmakg.hypotheses.molecules import molecule_hypotheses
@@ -307,7 +308,11 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
     if novel_only:
         found = [h for h in found if h.novel]
     found.sort(key=_rank_key)
-    return found[:top] if top else found
+    found = found[:top] if top else found
+    tests = ExperimentalTests.load(store)  # how to test each one: kg/curator/experiments.ttl
+    for h in found:
+        h.tests = tests.for_claims(set(h.families) | set(h.mechanisms))
+    return found
 
 
 def _apply_filters(ctx: _Context, found: list[Hypothesis], exclude_toxic: bool,

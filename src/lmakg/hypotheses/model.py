@@ -21,6 +21,7 @@ class Hypothesis:
     members: set[str] = field(default_factory=set)
     moves: list[dict[str, Any]] | None = None  # molecule kind: the design-move chain that made it
     filters_passed: list[str] = field(default_factory=list)  # candidate filters checked (kg/curator/filters.ttl)
+    tests: list[dict[str, Any]] = field(default_factory=list)  # experimental tests (kg/curator/experiments.ttl)
 
     @property
     def mechanisms(self) -> list[str]:
@@ -56,6 +57,7 @@ class Hypothesis:
             ],
             "perMechanism": self.per_mechanism(),
             "tradeoffs": self.tradeoffs, "excluded": self.excluded, "filtersPassed": self.filters_passed,
+            "tests": self.tests,
         }
         if self.pattern:
             out["pattern"] = self.pattern
