@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from lmakg.hypotheses.experiments import ExperimentalTests
 from lmakg.hypotheses.filters import caught, load_filters, vetoed_designs
 from lmakg.hypotheses.formulations import formulation_hypotheses
 from lmakg.hypotheses.model import Hypothesis
@@ -316,7 +317,11 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
     found.sort(key=_rank_key)
     if diverse > 0:
         found = _diversify(found, diverse)
-    return found[:top] if top else found
+    found = found[:top] if top else found
+    tests = ExperimentalTests.load(store)  # how to test each one: kg/curator/experiments.ttl
+    for h in found:
+        h.tests = tests.for_claims(set(h.families) | set(h.mechanisms))
+    return found
 
 
 def _apply_filters(ctx: _Context, found: list[Hypothesis], exclude_toxic: bool,

@@ -24,6 +24,7 @@ class Hypothesis:
     novelty: str = ""  # what is new about it (hypotheses/precedents.py)
     precedents: dict[str, Any] = field(default_factory=dict)  # nearest precedent by structure and by mechanism
     assessment: dict[str, Any] | None = None  # formulation kind: the lmakg assess verdict (score, regime, breakdown)
+    tests: list[dict[str, Any]] = field(default_factory=list)  # experimental tests (kg/curator/experiments.ttl)
 
     @property
     def mechanisms(self) -> list[str]:
@@ -59,7 +60,7 @@ class Hypothesis:
             ],
             "perMechanism": self.per_mechanism(),
             "tradeoffs": self.tradeoffs, "excluded": self.excluded, "filtersPassed": self.filters_passed,
-            "novelty": self.novelty, "nearestPrecedent": self.precedents,
+            "novelty": self.novelty, "nearestPrecedent": self.precedents, "tests": self.tests,
         }
         if self.assessment is not None:
             out["assessment"] = self.assessment

@@ -59,3 +59,7 @@ def render(found: list[Hypothesis], console: Any, explain: bool = False) -> None
             console.print(f"   [red]trade-off[/red] {escape(t['label'])} ({escape(where)})")
         for x in h.excluded:
             console.print(f"   [red]excluded[/red] {x['mechanism']}: {x['reason']}")
+        for t in h.tests:
+            what = t["mechanism"] or "every hypothesis"
+            console.print("   [green]test[/green] " + escape(f"{what} — {t['procedure'].rstrip('.')}; "
+                                                     f"refuted if: {t['refutingResult']} ({t['source']})"))
