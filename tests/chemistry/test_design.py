@@ -5,9 +5,9 @@ Expected values come from the review, not from the code: the move examples are t
 DEE binds Li+ more weakly than DME, -280 vs -414 kJ/mol [25]) or the curator's readings of the review kept
 in kg/curator/design-moves.ttl (FEC -> DFEC in the section 3 series of EC "with varying degrees of
 fluorination" [83], which names EC and DFEC only; FDMB -> AFA, AFA's nitrate ends replacing the unnamed
-methoxyl-terminated molecule at the beta site of the C-F bonds [116]); the structures expected from DME are worked out by hand
-below; "a fluorinated solvent forms LiF" is the review's section 4.1 principle (C-F reduction at the Li
-anode gives LiF).
+methoxyl-terminated molecule at the beta site of the C-F bonds [116]); the structures expected from DME are
+worked out by hand below; "a fluorinated solvent forms LiF" is the review's section 4.1 principle (C-F
+reduction at the Li anode gives LiF).
 """
 
 from __future__ import annotations

@@ -151,7 +151,8 @@ def test_additions_take_part_in_hypotheses_show_and_why(base, added, runner):
     """The combination rule pairs every predicted shielding cation with the same SEI-forming anions, so once
     Rb+ shields, the anions paired with Rb+ are exactly those already paired with Cs+ (the review's shield)."""
     def paired(location: Path, cation: str) -> set[str]:
-        result = runner.invoke(app, ["hypotheses", "--store", str(location), "--json", "--kinds", "component,combination"])
+        result = runner.invoke(app, ["hypotheses", "--store", str(location), "--json",
+                                     "--kinds", "component,combination"])
         assert result.exit_code == 0, result.output
         prefix = f"H-shielding-cation-sei-anion--{cation}--"
         return {h["id"].removeprefix(prefix) for h in json.loads(result.output) if h["id"].startswith(prefix)}

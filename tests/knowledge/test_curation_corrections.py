@@ -166,9 +166,9 @@ def test_7_li_excess_is_recorded_in_one_unit_and_one_reading(store):
     """2.2 [50]: "In the situation of 200% excess Li, Li|NMC811 cells with the crown-ether additives";
     5.1 [164]: "Li||LFP batteries (three times excess Li source)". Both are read as the Li excess over the
     cathode capacity in percent: 200 % and 3 x 100 % = 300 %."""
-    rows = store.select("""SELECT ?design ?v ?unit ?cond WHERE { GRAPH <%s> {
+    rows = store.select(f"""SELECT ?design ?v ?unit ?cond WHERE {{ GRAPH <{ASSERTED}> {{
         ?design lma:hasQuantity ?q . ?q lma:quantityKind lma:NPRatio ; qudt:numericValue ?v ; qudt:unit ?unit ;
-        lma:condition ?cond } }""" % ASSERTED)
+        lma:condition ?cond }} }}""")
     found = {r["design"].value.rsplit("/", 1)[-1]: r for r in rows}
     crown, wse = found["design-crown-ether-complex"], found["design-WSE-DMDMS"]
     assert Decimal(crown["v"].value) == Decimal("200") and Decimal(wse["v"].value) == Decimal("300")
