@@ -36,6 +36,7 @@ from lmakg.hypotheses.formulations import formulation_hypotheses
 from lmakg.hypotheses.model import Hypothesis
 from lmakg.hypotheses.molecules import molecule_hypotheses
 from lmakg.hypotheses.precedents import Precedents
+from lmakg.hypotheses.salts import salt_hypotheses
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import USER_GRAPHS, local_name
@@ -277,7 +278,7 @@ def _combination_hypotheses(ctx: _Context, store: KnowledgeStore) -> list[Hypoth
     return out
 
 
-KINDS = ("component", "combination", "molecule", "formulation")
+KINDS = ("component", "combination", "molecule", "salt", "formulation")
 DEFAULT_KINDS = ("component", "combination")
 
 
@@ -298,6 +299,9 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
         found += _component_hypotheses(ctx)
     if "combination" in kinds:
         found += _combination_hypotheses(ctx, store)
+    if "salt" in kinds:
+        known = {card["inchiKey"] for card in ctx.cards.values() if card.get("inchiKey")}
+        found += salt_hypotheses(store, ctx.rules, ctx.family_by_mechanism, known, store_location, progress)
     if "formulation" in kinds:
         found += formulation_hypotheses(store, ctx.family, ctx.filters, ctx.cards, ctx.rules, store_location, progress)
     if "molecule" in kinds:

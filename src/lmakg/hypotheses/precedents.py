@@ -115,7 +115,7 @@ class Precedents:
             h.novelty = ("published species; families the review does not report for it: "
                          + ", ".join(sorted(set(h.families) - set(reported)))) if len(reported) < len(h.families) \
                 else "published species and uses"
-        elif h.kind == "molecule":
+        elif h.kind in ("molecule", "salt"):
             h.novel = not (keys & self.published_keys)
             h.novelty = "new structure" if h.novel else "structure already published (component data)"
         elif h.kind == "formulation":
