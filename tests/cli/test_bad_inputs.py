@@ -158,12 +158,23 @@ def test_additions_cannot_rewrite_the_world(built: Path, tmp_path: Path, triples
 
 @pytest.mark.parametrize("command", [["build", "--no-artifacts"], ["show", "FEC"], ["infer"], ["hypotheses"],
                                      ["add", "x.ttl"]])
-@pytest.mark.parametrize("selector", ["sparql:http://127.0.0.1:9/query", "foo:bar"])
-def test_an_unknown_store_scheme_is_one_line_and_creates_nothing(tmp_path: Path, command: list[str],
-                                                                  selector: str) -> None:
+def test_an_unknown_store_scheme_is_one_line_and_creates_nothing(tmp_path: Path, command: list[str]) -> None:
     """Issue (scale): `--store sparql:http://...` was taken for a folder name and `build` created `sparql:http:/`."""
     (tmp_path / "x.ttl").write_text("", encoding="utf-8")
     before = snapshot(tmp_path)
-    result = lmakg(*command, "--store", selector, cwd=tmp_path)
-    one_line_error(result, "unknown store scheme", selector.split(":")[0], "oxigraph:PATH")
+    one_line_error(lmakg(*command, "--store", "foo:bar", cwd=tmp_path), "unknown store scheme", "foo",
+                   "oxigraph:PATH", "sparql:QUERY_URL")
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(("command", "needle"), [
+    (["build", "--no-artifacts"], "read-only"), (["infer"], "read-only"), (["add", "x.ttl"], "read-only"),
+    (["show", "FEC"], "cannot reach the SPARQL server at http://127.0.0.1:9/query"),
+    (["hypotheses"], "cannot reach the SPARQL server at http://127.0.0.1:9/query"),
+])
+def test_a_sparql_store_is_read_only_and_a_down_server_is_one_line(tmp_path: Path, command: list[str],
+                                                                    needle: str) -> None:
+    (tmp_path / "x.ttl").write_text("", encoding="utf-8")
+    before = snapshot(tmp_path)
+    one_line_error(lmakg(*command, "--store", "sparql:http://127.0.0.1:9/query", cwd=tmp_path), needle)
     assert snapshot(tmp_path) == before

@@ -34,8 +34,8 @@ def test_syntax_errors_are_reported_as_such():
 
 
 def test_unknown_scheme_is_refused():
-    with pytest.raises(StoreError, match="unknown store scheme 'sparql'"):
-        open_store("sparql:http://localhost/sparql")
+    with pytest.raises(StoreError, match="unknown store scheme 'foo'"):
+        open_store("foo:http://localhost/sparql")
 
 
 def test_persistent_store_round_trip(tmp_path):

@@ -297,6 +297,11 @@ class KnowledgeStore:
         return buffer.getvalue()
 
 
+#: Other store backends by scheme (``sparql`` registers itself from :mod:`lmakg.knowledge.remote`, which the
+#: package imports): scheme -> callable(location) -> KnowledgeStore.
+BACKENDS: dict[str, Any] = {}
+
+
 def open_store(selector: str | Path | None = None, read_only: bool = False) -> KnowledgeStore:
     """Open a store from a ``scheme:location`` selector.
 
@@ -307,9 +312,11 @@ def open_store(selector: str | Path | None = None, read_only: bool = False) -> K
 
     text = "oxigraph:" if selector is None else str(selector)
     try:
-        _scheme, location = split_selector(text)
+        scheme, location = split_selector(text)
     except UnknownSchemeError as exc:
         raise StoreError(str(exc)) from None
+    if scheme in BACKENDS:
+        return BACKENDS[scheme](location)
     if not location:
         return KnowledgeStore(ox.Store(), None)
     path = Path(location).expanduser()

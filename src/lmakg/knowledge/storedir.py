@@ -134,7 +134,8 @@ def pause_at(stage: str) -> None:
 
 
 SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):(.*)$", re.DOTALL)  # two letters or more: C:\\ is a drive
-KNOWN_SCHEMES = {"oxigraph": "'oxigraph:' (in memory), 'oxigraph:PATH' or a bare PATH (on disk)"}
+KNOWN_SCHEMES = {"oxigraph": "'oxigraph:' (in memory), 'oxigraph:PATH' or a bare PATH (on disk)",
+                 "sparql": "'sparql:QUERY_URL' (a SPARQL 1.1 server, read-only)"}
 
 
 class UnknownSchemeError(ValueError):
@@ -150,15 +151,16 @@ def split_selector(text: str) -> tuple[str, str]:
     scheme = found.group(1).lower()
     if scheme not in KNOWN_SCHEMES:
         known = "; ".join(KNOWN_SCHEMES.values())
-        extra = (" — an external SPARQL server as a store is not available in this version" if scheme == "sparql"
-                 else "")
-        raise UnknownSchemeError(f"unknown store scheme {scheme!r} in {text!r}{extra}; use {known}")
+        raise UnknownSchemeError(f"unknown store scheme {scheme!r} in {text!r}; use {known}")
     return scheme, found.group(2)
 
 
 def store_path(location: str | Path) -> Path:
     """The absolute path of a store selector (``oxigraph:DIR`` or ``DIR``), without following ``DIR``'s link."""
-    _scheme, text = split_selector(str(location))
+    scheme, text = split_selector(str(location))
+    if scheme != "oxigraph":
+        raise UnknownSchemeError(f"{location}: lmakg writes only to a store folder in this version (a {scheme}: store "
+                                 "is read-only); build into a folder with --store DIR and load that into the server")
     return Path(os.path.abspath(os.path.expanduser(text)))
 
 
