@@ -76,3 +76,15 @@ def test_design_view_lists_components_and_sources(knowledge):
     assert {"species": "fluoroethylene carbonate", "speciesId": "FEC", "role": "Additive"} in desc["components"]
     assert "4.1" in desc["source"]["sections"]
     assert {115, 119} <= set(desc["references"])
+
+
+def test_a_prediction_that_rests_on_one_design_says_so(knowledge):
+    """Issue (formulations): LiFSI's anion-rich solvation is concluded by the HCE-threshold rule (≥ 3.5 mol/L,
+    §5.1) only because the review's 4.6 M LiFSI + 2.3 M LiTFSI design uses it; its LiF comes from its own S-F
+    bond (structure), which holds everywhere."""
+    desc = describe(knowledge, resolve(knowledge, "LiFSI"))
+    mechanisms = {m["id"]: m for m in desc["predicted"]["mechanisms"]}
+    assert mechanisms["AnionRichSolvation"]["inDesigns"] == ["design-dual-salt-LiFSI-LiTFSI-DME"]
+    assert "inDesigns" not in mechanisms["ReactiveSEIFormation"]
+    products = {p["id"]: p for p in desc["predicted"]["products"]}
+    assert "inDesigns" not in products["LiF"]

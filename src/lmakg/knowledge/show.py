@@ -348,6 +348,17 @@ def _predictions(store: KnowledgeStore, iri: str) -> dict[str, list[dict[str, An
         item = group.setdefault(row["o"].value, {"id": local_name(row["o"].value), "rules": set()})
         if "rule" in row:
             item["rules"].add(local_name(row["rule"].value))
+    # A conclusion every derivation of which rests on a design holds in that design's context (its
+    # concentration, its role), not for the species everywhere: say which designs.
+    contexts: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for row in run_engine_query(store, "prediction-designs", node=f"<{iri}>"):
+        per = contexts.setdefault((local_name(row["p"].value), row["o"].value), {})
+        per.setdefault(row["derivation"].value, set()).update([local_name(row["design"].value)] if "design" in row
+                                                               else [])
+    for (p, o), derivations in contexts.items():
+        item = found.get(keys.get(p, ""), {}).get(o)
+        if item is not None and derivations and all(derivations.values()):
+            item["inDesigns"] = sorted(set().union(*derivations.values()))
     return {key: [{**v, "rules": sorted(v["rules"])} for _, v in sorted(group.items())]
             for key, group in sorted(found.items())}
 
@@ -446,6 +457,8 @@ def render(desc: dict[str, Any], console: Any) -> None:
     if desc.get("predicted"):
         console.print("[bold]Predicted by the rules[/bold] (lmakg why NAME MECHANISM explains each)")
         for key, items in desc["predicted"].items():
-            console.print(f"  {key}: " + ", ".join(f"{i['id']} ({', '.join(i['rules'])})" for i in items))
+            console.print(f"  {key}: " + ", ".join(
+                f"{i['id']} ({', '.join(i['rules'])}" + (f"; only in {', '.join(i['inDesigns'])}" if i.get("inDesigns")
+                                                          else "") + ")" for i in items))
     if desc.get("references"):
         console.print("references: " + " ".join(f"[{r}]" for r in desc["references"]))
