@@ -13,6 +13,7 @@ reduction at the Li anode gives LiF).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from rdflib import RDF, Graph
@@ -105,7 +106,12 @@ def test_the_swap_finds_dee_for_dme_by_binding_energy(graph):
 
 
 def test_move_examples_cite_references_of_their_section():
-    from test_kg import _section_citations
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("test_kg", Path(__file__).parents[1] / "knowledge" / "test_kg.py")
+    test_kg = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(test_kg)  # the review-text reader of tests/knowledge, whatever the collection order
+    _section_citations = test_kg._section_citations
 
     cites = _section_citations()
     merged = Graph()

@@ -26,7 +26,7 @@ from lmakg.chemistry.candidates import (
 )
 from lmakg.knowledge.store import StoreError
 from lmakg.knowledge.vocab import local_name
-from lmakg.reasoning.context import all_designs, holding
+from lmakg.reasoning.context import all_designs, holding, prefetch
 
 
 class Predictor:
@@ -108,6 +108,8 @@ class Predictor:
                 perceive(store, subjects=new_nodes)
             infer(store, self.rules, incremental=True, fired=self.fired)
             designs = all_designs(store)
+            derivations: dict[str, list[Any]] = {}  # by subject, for this batch (the graph no longer changes)
+            prefetch(store, [n for e in placed if e for n in (e[1], *e[2], e[3])], derivations)
             judged = [p for p in placed if p]
             notes = (self.annotate(store, [{p[1], *p[2]} for p in judged], new_nodes)
                      if self.annotate and judged else [None] * len(judged))
@@ -117,7 +119,7 @@ class Predictor:
                     out.append({"input": _input(batch[i]), "error": errors[i]})
                     continue
                 c, species, ions, design = entry
-                in_context = holding(store, design, [species, *ions], designs)
+                in_context = holding(store, design, [species, *ions], designs, cache=derivations)
                 out.append(_report(store, c, species, ions, next(annotations), self._evidence, explain, in_context))
         return out
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from lmakg.knowledge.vocab import LMA_IRI, PREFIXES, local_name
-from lmakg.reasoning.context import all_designs, holding
+from lmakg.reasoning.context import all_designs, holding, prefetch
 
 SCRATCH_GRAPH = "https://w3id.org/lmakg/graph/assessment"
 FORMULATION_NS = "https://w3id.org/lmakg/kg/assessed/"
@@ -61,13 +61,17 @@ class ContextReasoner:
                 self.store.load_turtle(text, graph=SCRATCH_GRAPH)
                 infer(self.store, self.rules, incremental=True, fired=self.fired)
                 designs = self.designs | set(iris)
-                return [self._read(iri, parts, designs) for iri, (parts, _label) in zip(iris, items, strict=True)]
+                cache: dict[str, list[Any]] = {}  # derivation rows by subject, shared by the chunk
+                prefetch(self.store, [*iris, *(x for parts, _l in items for part in parts
+                                                for x in (part["iri"], *part.get("ions", ())))], cache)
+                return [self._read(iri, parts, designs, cache)
+                        for iri, (parts, _label) in zip(iris, items, strict=True)]
         finally:
             self.fired.clear()
             self.fired.update(saved)
 
-    def _read(self, design: str, parts: list[dict[str, Any]], designs: set[str]
-              ) -> dict[int, dict[str, dict[str, list[str]]]]:
+    def _read(self, design: str, parts: list[dict[str, Any]], designs: set[str],
+              cache: dict[str, list[Any]] | None = None) -> dict[int, dict[str, dict[str, list[str]]]]:
         subjects: dict[str, set[int]] = defaultdict(set)
         for n, part in enumerate(parts):
             subjects[part["iri"]].add(n)
@@ -77,7 +81,7 @@ class ContextReasoner:
                                                           for n in range(len(parts))}
         wanted = {LMA_IRI + "predictedMechanism": "mechanisms", LMA_IRI + "predictedProduct": "products",
                   LMA_IRI + "hasConflict": "conflicts"}
-        for (s, p, o), rules in holding(self.store, design, subjects, designs, wanted).items():
+        for (s, p, o), rules in holding(self.store, design, subjects, designs, wanted, cache).items():
             key = wanted[p]
             for n in subjects[s]:
                 known = out[n][key].setdefault(local_name(o), [])

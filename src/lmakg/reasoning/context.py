@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
-from lmakg.knowledge.queries import run_engine_query
+from lmakg.knowledge.queries import engine_query, run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import LMA_IRI, local_name
 
@@ -26,18 +27,39 @@ def all_designs(store: KnowledgeStore) -> set[str]:
     return {row["design"].value for row in run_engine_query(store, "all-designs")}
 
 
+def prefetch(store: KnowledgeStore, subjects: Iterable[str], cache: dict[str, list[dict[str, Any]]]) -> None:
+    """Fill ``cache`` (see :func:`holding`) for many subjects with one query instead of one per subject."""
+    wanted = sorted({s for s in subjects if s and s not in cache})
+    if not wanted:
+        return
+    text = engine_query("conclusion-derivations")
+    where = text.index("WHERE {") + len("WHERE {")
+    values = " VALUES ?cs { " + " ".join(f"<{s}>" for s in wanted) + " } "
+    for subject in wanted:
+        cache[subject] = []
+    for row in store.select(text[:where] + values + text[where:]):
+        cache[row["cs"].value].append(row)
+
+
 def holding(store: KnowledgeStore, design: str, subjects: Iterable[str], designs: set[str],
             predicates: Iterable[str] = (LMA_IRI + "predictedMechanism", LMA_IRI + "predictedProduct"),
-            ) -> dict[Triple, list[str]]:
+            cache: dict[str, list[dict[str, Any]]] | None = None) -> dict[Triple, list[str]]:
     """The conclusions about ``subjects`` (with the given predicates) that hold in ``design``, each with the
-    rules whose firings support it there. ``designs``: every design in the graph (:func:`all_designs`)."""
+    rules whose firings support it there. ``designs``: every design in the graph (:func:`all_designs`).
+    ``cache``: derivation rows by subject, shared by calls over one unchanged graph (e.g. one batch of
+    candidates after the rules ran): ions such as PF6- are shared by many candidates."""
     wanted = set(predicates)
     derivations: dict[Triple, list[tuple[str, list[Triple]]]] = defaultdict(list)
     premises: dict[str, set[Triple]] = defaultdict(set)
     rule_of: dict[str, str] = {}
     concludes: dict[str, set[Triple]] = defaultdict(set)  # one firing may conclude several triples
     for subject in {*subjects, design}:
-        for row in run_engine_query(store, "conclusion-derivations", cs=store.iri(subject)):
+        rows = cache.get(subject) if cache is not None else None
+        if rows is None:
+            rows = run_engine_query(store, "conclusion-derivations", cs=store.iri(subject))
+            if cache is not None:
+                cache[subject] = rows
+        for row in rows:
             d = row["derivation"].value
             concludes[d].add((subject, row["cp"].value, row["co"].value))
             rule_of[d] = local_name(row["rule"].value) if "rule" in row else "perception"
