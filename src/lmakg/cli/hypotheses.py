@@ -28,10 +28,10 @@ def hypotheses(
     kinds: Annotated[str, typer.Option("--kinds", help="Comma-separated kinds: component, combination, molecule "
                                        "(new molecules one design move away from the review's species, judged "
                                        "by the rules; about 2 s more than the other two), formulation (candidates "
-                                       "in the review's base electrolytes, judged by lmakg assess; about 25 s), salt "
-                                       "(new salts of the graph's cations and anions judged by the rules; about 2 "
-                                       "min, so not in the default).")]
-    = "component,combination,molecule,formulation",
+                                       "in the review's base electrolytes, judged by lmakg assess; about 5 s), salt "
+                                       "(new salts of the graph's cations and anions judged by the rules; about "
+                                       "25 s).")]
+    = "component,combination,molecule,formulation,salt",
     show_excluded: Annotated[bool, typer.Option("--show-excluded", help="Also list the hypotheses the candidate "
                                                 "filters (kg/curator/filters.ttl) removed, with the filter.")] = False,
     exclude_toxic: Annotated[bool, typer.Option("--exclude-toxic", help="Remove hypotheses with toxic or regulated "
