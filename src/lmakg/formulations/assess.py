@@ -20,7 +20,7 @@ from lmakg.formulations.context import ContextReasoner
 from lmakg.formulations.language import Formulation, FormulationError, parse
 from lmakg.formulations.names import NameIndex
 from lmakg.knowledge.queries import run_engine_query
-from lmakg.knowledge.vocab import LMA_IRI, local_name
+from lmakg.knowledge.vocab import LMA_IRI, local_name, user_graph_name
 
 LAS = "https://w3id.org/lmakg/assess#"
 ASSESS_GRAPH = "https://w3id.org/lmakg/graph/assessment-description"
@@ -265,7 +265,7 @@ class Assessor:
         """The review's designs that use this species: what it did *there* (never a claim about this formulation)."""
         designs: dict[str, dict[str, Any]] = {}
         for row in run_engine_query(self.store, "species-uses", species=f"<{iri}>"):
-            if "designGraph" in row and "/graph/user/" in row["designGraph"].value:
+            if "designGraph" in row and user_graph_name(row["designGraph"].value) is not None:
                 continue
             d = designs.setdefault(row["design"].value, {"design": local_name(row["design"].value), "roles": set(),
                                                          "mechanisms": set(), "section": None, "references": set()})

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lmakg.knowledge import resources
+from lmakg.knowledge.queries import with_values
 from lmakg.knowledge.store import KnowledgeStore, StoreError
 
 KINDS = ("requirement", "regime", "score", "tradeoff")
@@ -100,10 +101,10 @@ def criteria(kind: str) -> list[Criterion]:
 def run(store: KnowledgeStore, criterion: Criterion, formulation: str) -> list[dict[str, Any]]:
     """The criterion's rows for one formulation, as plain values: ``?f`` is bound by a ``VALUES`` clause put at
     the start of the query's outer ``WHERE`` group."""
-    where = re.search(r"\bWHERE\s*\{", criterion.query, re.IGNORECASE)
-    if where is None:
-        raise CriterionError(f"queries/assessment/{criterion.path.name}: no WHERE clause")
-    query = criterion.query[: where.end()] + f" VALUES ?f {{ <{formulation}> }} " + criterion.query[where.end():]
+    try:
+        query = with_values(criterion.query, {"f": [f"<{formulation}>"]})
+    except ValueError:
+        raise CriterionError(f"queries/assessment/{criterion.path.name}: no WHERE clause") from None
     try:
         rows = store.select(query)
     except StoreError as exc:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources as importlib_resources
@@ -121,3 +122,17 @@ def run_engine_query(store: KnowledgeStore, name: str, **bindings: Any) -> list[
 def rows_as_plain(rows: list[dict[str, Term]]) -> list[dict[str, Any]]:
     """Rows with Python values (numbers as numbers, IRIs and strings as strings)."""
     return [{k: v.python() for k, v in row.items()} for row in rows]
+
+
+WHERE_OPEN = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def with_values(sparql: str, values: Mapping[str, Iterable[str]]) -> str:
+    """The query with one ``VALUES`` clause per variable at the start of its outer ``WHERE`` group (terms in
+    SPARQL syntax, e.g. ``<iri>``): how lmakg binds variables where SEP-0007 substitution is not available (a
+    remote server, a query over several subjects at once). Raises ValueError if the query has no WHERE."""
+    where = WHERE_OPEN.search(sparql)
+    if where is None:
+        raise ValueError("the query has no WHERE clause to bind variables in")
+    clause = " ".join(f"VALUES ?{var} {{ {' '.join(terms)} }}" for var, terms in values.items())
+    return sparql[: where.end()] + f" {clause} " + sparql[where.end():]

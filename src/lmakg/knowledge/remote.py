@@ -28,13 +28,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from lmakg.knowledge.queries import with_values
 from lmakg.knowledge.store import BACKENDS, KnowledgeStore, QuerySyntaxError, StoreError
 from lmakg.knowledge.terms import _to_ox
 from lmakg.knowledge.vocab import PREFIXES
 
 TIMEOUT = float(os.environ.get("LMAKG_SPARQL_TIMEOUT", "60"))
 RESULTS_JSON = "application/sparql-results+json"
-WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 DECLARED = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE | re.MULTILINE)
 
 
@@ -74,11 +74,10 @@ class RemoteStore(KnowledgeStore):
         declared = {m.group(1) or "" for m in DECLARED.finditer(sparql)}
         header = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items() if k not in declared)
         if bindings:
-            where = WHERE.search(sparql)
-            if where is None:
-                raise StoreError("a query with pre-bound variables needs a WHERE clause")
-            values = " ".join(f"VALUES ?{k} {{ {_to_ox(v)} }}" for k, v in bindings.items())
-            sparql = sparql[: where.end()] + f" {values} " + sparql[where.end():]
+            try:
+                sparql = with_values(sparql, {k: [str(_to_ox(v))] for k, v in bindings.items()})
+            except ValueError:
+                raise StoreError("a query with pre-bound variables needs a WHERE clause") from None
         return header + sparql
 
     def _run(self, sparql: str, bindings: Mapping[str, Any] | None, graphs: list[str] | None) -> Any:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from lmakg.knowledge.queries import engine_query, run_engine_query
+from lmakg.knowledge.queries import engine_query, run_engine_query, with_values
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import LMA_IRI, local_name
 
@@ -32,12 +32,9 @@ def prefetch(store: KnowledgeStore, subjects: Iterable[str], cache: dict[str, li
     wanted = sorted({s for s in subjects if s and s not in cache})
     if not wanted:
         return
-    text = engine_query("conclusion-derivations")
-    where = text.index("WHERE {") + len("WHERE {")
-    values = " VALUES ?cs { " + " ".join(f"<{s}>" for s in wanted) + " } "
     for subject in wanted:
         cache[subject] = []
-    for row in store.select(text[:where] + values + text[where:]):
+    for row in store.select(with_values(engine_query("conclusion-derivations"), {"cs": [f"<{s}>" for s in wanted]})):
         cache[row["cs"].value].append(row)
 
 
