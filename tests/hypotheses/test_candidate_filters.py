@@ -83,3 +83,14 @@ def test_tfeb_is_not_proposed_as_a_diluent(proposed):
         for info in tfeb.families.values():
             for e in info["evidence"]:
                 assert not (set(e.designs) and set(e.designs) <= {"design-LHCE-DME-TFEB"})
+
+
+def test_nitrate_needs_a_solvent_it_dissolves_in(filters):
+    """LiNO3 dissolves to ~0.03 M in carbonates (Brown et al., J. Electrochem. Soc. 2019, the filter's source): a
+    nitrate additive with a carbonate *solvent* is caught; in an ether, or with FEC only as an additive, it is not."""
+    f = filters["filter-nitrate-in-carbonates"]
+    nitrate = one("[Li+].[O-][N+](=O)[O-]", "Additive", "LiNO3")
+    assert caught(f, nitrate + one("O=C1OCCO1", "Solvent", "EC"))
+    assert not caught(f, nitrate + one("COCCOC", "Solvent", "DME") + one("C1COCO1", "Solvent", "DOL"))
+    assert not caught(f, nitrate + one("COCCOC", "Solvent", "DME") + one("O=C1OCC(F)O1", "Additive", "FEC"))
+    assert not caught(f, one("O=C1OCCO1", "Solvent", "EC") + one("O=C1OCC(F)O1", "Additive", "FEC"))

@@ -46,11 +46,12 @@ from lmakg.knowledge.vocab import local_name
 
 
 def judge(graph: MoveContext, structures: list[Structure], roles: list[str], store_location: str | None = None,
-          progress: Progress | None = None) -> list[dict[str, Any]]:
-    """The rules' verdict on each structure (``lmakg.chemistry.predict.predict_many``), scored like a hypothesis."""
+          progress: Progress | None = None, predictor: Any = None) -> list[dict[str, Any]]:
+    """The rules' verdict on each structure (``lmakg.chemistry.predict.predict_many``, or ``predictor``'s, a warm
+    :class:`~lmakg.chemistry.predict.Predictor` shared with other callers), scored like a hypothesis."""
     from lmakg.chemistry.candidates import Candidate
-    from lmakg.chemistry.predict import predict_many
-    from lmakg.reasoning.evidence import Evidence, score_evidence
+    from lmakg.chemistry.predict import Predictor
+    from lmakg.reasoning.evidence import prediction_evidence, score_evidence
 
     if not structures:
         return []
@@ -58,22 +59,15 @@ def judge(graph: MoveContext, structures: list[Structure], roles: list[str], sto
     total = len(candidates)
     if progress:
         progress("judging with the rules", 0, total)
-    results = predict_many(candidates, store=store_location,
-                           progress=(lambda n: progress("judging with the rules", n, total)) if progress else None)
+    predictor = predictor or Predictor(store_location)
+    results = predictor.predict_many(
+        candidates, progress=(lambda n: progress("judging with the rules", n, total)) if progress else None)
     judged = []
     for s, role, result in zip(structures, roles, results, strict=True):
         if "error" in result:
             judged.append({"structure": s, "error": result["error"]})
             continue
-        evidence = []
-        for m in result["mechanisms"]:
-            designs = [d["design"] for d in m.get("supportingDesigns", [])]
-            refs = sorted({r for d in m.get("supportingDesigns", []) for r in d.get("references", [])})
-            for rule in m["rules"] or [None]:
-                meta = graph.rules.get(rule or "", {"confidence": 0.5, "label": rule})
-                evidence.append(Evidence("rule", m["id"], meta["confidence"], rule=rule, rule_label=meta.get("label"),
-                                         principle=meta.get("principle"), principle_label=meta.get("principleLabel"),
-                                         section=meta.get("section"), designs=designs, references=refs))
+        evidence = prediction_evidence(result["mechanisms"], graph.rules)
         tradeoffs = _tradeoffs(graph, result["conflicts"], s.chain)
         excluded = {r["mechanism"] for r in result.get("ruledOut", [])}
         families, score = score_evidence(graph.family_of, evidence, tradeoffs, excluded)

@@ -24,7 +24,7 @@ from lmakg.chemistry.candidates import (
     candidate_turtle,
     known_species,
 )
-from lmakg.knowledge.store import StoreError
+from lmakg.knowledge.store import KnowledgeStore, StoreError
 from lmakg.knowledge.vocab import local_name
 from lmakg.reasoning.context import all_designs, holding, prefetch
 
@@ -44,7 +44,8 @@ class Predictor:
     Not thread-safe.
     """
 
-    def __init__(self, store: str | None = None, progress: Any = None, annotate: Annotator | None = None) -> None:
+    def __init__(self, store: str | KnowledgeStore | None = None, progress: Any = None,
+                 annotate: Annotator | None = None) -> None:
         from lmakg.chemistry.materialize import materialize, open_knowledge
         from lmakg.knowledge.store import open_store
         from lmakg.reasoning.engine import rule_firings
@@ -52,7 +53,12 @@ class Predictor:
 
         say = progress or (lambda _m: None)
         self.rules = load_rules()
-        if store:
+        if isinstance(store, KnowledgeStore):  # a store already reasoned over in this process (never written to)
+            say("copying the reasoned graph into the predictor")
+            self.store = open_store()
+            self.store.load_dataset(store.dump("nquads"))
+            self.fired = rule_firings(self.store, self.rules)
+        elif store:
             say(f"copying the reasoned store {store} into memory")
             source = open_knowledge(store)
             self.store = open_store()

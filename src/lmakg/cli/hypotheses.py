@@ -42,13 +42,10 @@ def hypotheses(
     store: StoreOption = None,
 ) -> None:
     """Rank candidate multifunctional designs, each with its explanation, trade-offs and score."""
-    from lmakg.hypotheses.generate import KINDS, generate
+    from lmakg.hypotheses.generate import generate
     from lmakg.hypotheses.render import render
 
-    chosen = [k.strip() for k in kinds.split(",") if k.strip()]
-    unknown = [k for k in chosen if k not in KINDS]
-    if unknown or not chosen:
-        fail(f"unknown hypothesis kind(s) {', '.join(unknown) or repr(kinds)}; use {', '.join(KINDS)}")
+    chosen = _kinds(kinds)
     knowledge = open_or_fail(store)
     wanted = None
     if mechanisms:
@@ -74,12 +71,31 @@ def hypotheses(
             console.print(f"  {item['id']}  [dim]{escape(why)}[/dim]")
 
 
-def validate_hypotheses(json_out: JsonOption = False) -> None:
+def _kinds(kinds: str) -> list[str]:
+    from lmakg.hypotheses.generate import KINDS
+
+    chosen = [k.strip() for k in kinds.split(",") if k.strip()]
+    unknown = [k for k in chosen if k not in KINDS]
+    if unknown or not chosen:
+        fail(f"unknown hypothesis kind(s) {', '.join(unknown) or repr(kinds)}; use {', '.join(KINDS)}")
+    return chosen
+
+
+def validate_hypotheses(
+    json_out: JsonOption = False,
+    kinds: Annotated[str, typer.Option("--kinds", help="Comma-separated kinds to regenerate (as for `lmakg "
+                                       "hypotheses`; every kind by default, about 45 s per design).")]
+    = "component,combination,molecule,formulation,salt",
+    diverse: Annotated[int, typer.Option("--diverse", min=0, help="As for `lmakg hypotheses` (the ranking "
+                                         "measured is the one that command prints).")] = 3,
+) -> None:
     """Leave-one-out over the review's own multifunctional designs: recall@10 and recall@50."""
     from lmakg.hypotheses.evaluate import leave_one_out
 
+    chosen = _kinds(kinds)
     console = make_console(stderr=True)
-    report = leave_one_out(progress=lambda m: console.print(f"[dim]{m}[/dim]"))
+    report = leave_one_out(progress=lambda m: console.print(f"[dim]{m}[/dim]"), kinds=tuple(chosen),
+                           diverse=diverse)
     if json_out:
         typer.echo(json.dumps(report, indent=2))
         return
@@ -87,16 +103,19 @@ def validate_hypotheses(json_out: JsonOption = False) -> None:
 
     table = Table(show_edge=False, title="leave-one-out over the review's multifunctional designs",
                   title_justify="left")
-    for col in ("design", "species", "review families", "rank (novel)", "rank (all)", "hypothesis",
-                "its families"):
+    for col in ("design", "species", "review families", "rank (all)", "rank (novel)", "hypothesis",
+                "its families", "also removed"):
         table.add_column(col)
     for r in report["designs"]:
         table.add_row(r["design"], ", ".join(r["species"]), ", ".join(r["families"]),
-                      f"{r['rank']} / {r['novelCandidates']}" if r["rank"] else "not found",
                       f"{r['rankAmongAll']} / {r['candidates']}" if r["rankAmongAll"] else "not found",
-                      r["hypothesis"] or "", ", ".join(r["hypothesisFamilies"]))
+                      f"{r['rank']} / {r['novelCandidates']}" if r["rank"] else "not novel" if r["rankAmongAll"]
+                      else "not found",
+                      f"{r['hypothesis']} ({r['kind']})" if r["hypothesis"] else "", ", ".join(r["hypothesisFamilies"]),
+                      ", ".join(n for n in r["removed"] if n != r["design"]) or "-")
     out = make_console()
     out.print(table)
-    out.print(f"among novel hypotheses: recall@10 = {report['recall@10']:.2f}, recall@50 = {report['recall@50']:.2f}; "
-              f"among all: recall@10 = {report['recallAmongAll@10']:.2f}, recall@50 = "
-              f"{report['recallAmongAll@50']:.2f} ({report['evaluated']} designs)")
+    out.print(f"among all hypotheses: recall@10 = {report['recallAmongAll@10']:.2f}, recall@50 = "
+              f"{report['recallAmongAll@50']:.2f}; among novel ones: recall@10 = {report['recall@10']:.2f}, "
+              f"recall@50 = {report['recall@50']:.2f} ({report['evaluated']} designs; kinds "
+              f"{', '.join(report['kinds'])}; --diverse {report['diverse']})")

@@ -81,6 +81,9 @@ def why(
     terms: Annotated[list[str], typer.Argument(help="NAME MECHANISM (e.g. 'Cs+' ElectrostaticShielding), or "
                                                "SUBJECT PREDICATE OBJECT (names, prefixed names or IRIs).")],
     json_out: JsonOption = False,
+    full: Annotated[bool, typer.Option("--full", help="Every premise as stored: blank-node components and "
+                                       "quantities, constants and class-hierarchy derivations (folded by "
+                                       "default).")] = False,
     store: StoreOption = None,
 ) -> None:
     """Print the derivation tree of a prediction down to asserted facts, review sections and references."""
@@ -104,6 +107,10 @@ def why(
     except NameLookupError as exc:
         hint = "; did you mean: " + ", ".join(label for label, _ in exc.candidates) if exc.candidates else ""
         fail(f"{exc}{hint}")
+    if not full:
+        from lmakg.reasoning.condense import condense
+
+        tree = condense(tree)
     if json_out:
         typer.echo(json.dumps(tree, indent=2, ensure_ascii=False))
     else:

@@ -20,6 +20,7 @@ from lmakg.formulations.context import ContextReasoner
 from lmakg.formulations.language import Formulation, FormulationError, parse
 from lmakg.formulations.names import NameIndex
 from lmakg.knowledge.queries import run_engine_query
+from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import LMA_IRI, local_name, user_graph_name
 
 LAS = "https://w3id.org/lmakg/assess#"
@@ -34,11 +35,14 @@ class AssessError(ValueError):
 class Assessor:
     """Prepared once (the reasoned graph, names, component data), then assesses formulations one by one."""
 
-    def __init__(self, store: str | None = None, progress: Any = None, descriptors: bool = True) -> None:
+    def __init__(self, store: str | KnowledgeStore | None = None, progress: Any = None, descriptors: bool = True,
+                 predictor: Any = None) -> None:
+        """``store``: a store location, a reasoned in-memory store, or None (the packaged graph); ``predictor``: a
+        warm :class:`~lmakg.chemistry.predict.Predictor` to share (``store`` is then not read)."""
         from lmakg.chemistry.predict import Predictor
 
         self.descriptors = descriptors
-        self.predictor = Predictor(store, progress=progress)
+        self.predictor = predictor or Predictor(store, progress=progress)
         self.store = self.predictor.store
         self.names = NameIndex.from_store(self.store)
         self.species: dict[str, Species] = load_species(self.store)
@@ -75,6 +79,17 @@ class Assessor:
             out.extend(r for r in results if r is not None)
             if progress:
                 progress(len(out))
+        return out
+
+    def base_components(self, text: str) -> list[dict[str, Any]]:
+        """The components of a formulation text as hypothesis components (id, label, smiles, role), marked
+        ``base``: what a salt screen adds its candidates to. Raises :class:`AssessError` for bad text."""
+        roles = {"salt": "LithiumSalt", "solvent": "Solvent", "additive": "Additive"}
+        out = []
+        for part in self._parse(text).parts:
+            species = self.species[part.iri]
+            out.append({"id": local_name(part.iri), "label": part.written, "smiles": species.smiles,
+                        "role": roles.get(part.kind, part.kind), "base": True})
         return out
 
     def _parse(self, text: str) -> Formulation:

@@ -30,6 +30,7 @@ class Filter:
     paired: list[str] = field(default_factory=list)
     elements: set[str] = field(default_factory=set)
     roles: set[str] = field(default_factory=set)  # normalised role names (with subclasses); empty = every role
+    paired_roles: set[str] = field(default_factory=set)  # roles of a pair's second partner; empty = ``roles``
     vetoes: set[tuple[str, str]] = field(default_factory=set)  # (species IRI, role local name)
     source: str = ""
 
@@ -59,6 +60,8 @@ def load_filters(store: KnowledgeStore) -> list[Filter]:
             f.elements.add(row["element"].value)
         if "role" in row:
             f.roles |= subclasses.get(row["role"].value, {_norm(local_name(row["role"].value))})
+        if "pairedRole" in row:
+            f.paired_roles |= subclasses.get(row["pairedRole"].value, {_norm(local_name(row["pairedRole"].value))})
         if "vetoSpecies" in row:
             f.vetoes.add((row["vetoSpecies"].value, local_name(row["vetoRole"].value)))
         if "external" in row:
@@ -86,8 +89,9 @@ def caught(f: Filter, components: list[dict[str, Any]]) -> str | None:
     """Why a filter catches a hypothesis with these components, or None."""
     scoped = [c for c in components if _applies(f, c)]
     if f.paired:
+        partners = [c for c in components if _norm(c.get("role")) in f.paired_roles] if f.paired_roles else scoped
         acids = [c for c in scoped if _matches(c.get("smiles"), f.smarts)]
-        bases = [c for c in scoped if _matches(c.get("smiles"), f.paired)]
+        bases = [c for c in partners if _matches(c.get("smiles"), f.paired)]
         for acid in acids:
             for base in bases:
                 if base["id"] != acid["id"]:  # two components of the hypothesis

@@ -26,8 +26,9 @@ SLOTS = {"Additive": "{additive}", "Diluent": "{diluent}"}
 
 def formulation_hypotheses(store: KnowledgeStore, family: Any, filters: list[Filter], cards: dict[str, Any],
                            rules: dict[str, dict[str, Any]], store_location: str | None = None,
-                           progress: Any = None) -> list[Hypothesis]:
-    """``rules``: rule IRI -> metadata (its ``confidence`` weighs the evidence, as for every kind)."""
+                           progress: Any = None, assessor: Any = None) -> list[Hypothesis]:
+    """``rules``: rule IRI -> metadata (its ``confidence`` weighs the evidence, as for every kind); ``assessor``: a
+    warm :class:`~lmakg.formulations.assess.Assessor` to share (one is made over ``store_location`` if not given)."""
     from lmakg.formulations.assess import AssessError, Assessor
 
     say = progress or (lambda _m: None)
@@ -42,7 +43,7 @@ def formulation_hypotheses(store: KnowledgeStore, family: Any, filters: list[Fil
     confidence = {local_name(r): info["confidence"] for r, info in rules.items()}
     rule_info = {local_name(r): info["label"] for r, info in rules.items()}
     say("judging formulation hypotheses with lmakg assess")
-    assessor = Assessor(store_location)
+    assessor = assessor or Assessor(store_location)
     tried: list[tuple[str, str, str]] = []  # (template IRI, species IRI, text)
     for iri, t in sorted(templates.items()):
         slot = SLOTS.get(t["role"])

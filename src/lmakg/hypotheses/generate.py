@@ -299,14 +299,24 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
         found += _component_hypotheses(ctx)
     if "combination" in kinds:
         found += _combination_hypotheses(ctx, store)
-    if "salt" in kinds:
-        known = {card["inchiKey"] for card in ctx.cards.values() if card.get("inchiKey")}
-        found += salt_hypotheses(store, ctx.rules, ctx.family_by_mechanism, known, store_location, progress)
-    if "formulation" in kinds:
-        found += formulation_hypotheses(store, ctx.family, ctx.filters, ctx.cards, ctx.rules, store_location, progress)
-    if "molecule" in kinds:
+    assessor = None
+    if {"salt", "formulation", "molecule"} & set(kinds):
+        # one warm predictor for every kind that judges something new, over this very graph (so a graph with a
+        # design taken out, as in validate-hypotheses, is judged without it)
+        from lmakg.formulations.assess import Assessor
 
-        found += molecule_hypotheses(store, store_location=store_location, progress=progress)
+        assessor = Assessor(store_location or store)
+    if "salt" in kinds:
+        used = {s for species in ctx.design_species.values() for s in species}
+        known = {card["inchiKey"] for s, card in ctx.cards.items() if card.get("inchiKey") and s in used}
+        found += salt_hypotheses(store, ctx.rules, ctx.family_by_mechanism, known, store_location, progress,
+                                 assessor=assessor)
+    if "formulation" in kinds:
+        found += formulation_hypotheses(store, ctx.family, ctx.filters, ctx.cards, ctx.rules, store_location, progress,
+                                        assessor=assessor)
+    if "molecule" in kinds:
+        found += molecule_hypotheses(store, store_location=store_location, progress=progress,
+                                     predictor=assessor.predictor if assessor else None)
     found = _apply_filters(ctx, found, exclude_toxic, excluded_out)
     precedents = Precedents(store, ctx.family_by_mechanism)
     for h in found:

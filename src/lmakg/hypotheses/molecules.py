@@ -6,6 +6,8 @@ structures into hypotheses, so the chemistry layer never needs to know what a hy
 
 from __future__ import annotations
 
+from typing import Any
+
 from lmakg.chemistry import reactions
 from lmakg.chemistry import structures as chem
 from lmakg.chemistry.candidates import ROLES
@@ -16,7 +18,7 @@ from lmakg.knowledge.store import KnowledgeStore
 
 
 def molecule_hypotheses(store: KnowledgeStore, store_location: str | None = None,
-                        progress: Progress | None = None) -> list[Hypothesis]:
+                        progress: Progress | None = None, predictor: Any = None) -> list[Hypothesis]:
     """Hypotheses of kind "molecule": every structure one move away from a species the review uses in a
     role (solvent, additive, salt, diluent ...), judged by the rules, kept when two or more mechanism
     families count (the rule every hypothesis follows). All are novel: the graph does not hold them."""
@@ -39,7 +41,8 @@ def molecule_hypotheses(store: KnowledgeStore, store_location: str | None = None
         return []
     found = enumerate_structures(graph, starts, moves, 1, progress)
     start_role = {s.smiles: roles[s.inchikey] for s in starts}
-    judged = judge(graph, found.new, [start_role[s.chain[0].parent] for s in found.new], store_location, progress)
+    judged = judge(graph, found.new, [start_role[s.chain[0].parent] for s in found.new], store_location, progress,
+                   predictor)
     out = []
     for j in judged:
         if "error" in j:

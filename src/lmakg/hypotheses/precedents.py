@@ -100,15 +100,16 @@ class Precedents:
 
     def annotate(self, h: Hypothesis) -> None:
         """Set ``novel``, ``novelty`` and ``precedents`` of a hypothesis."""
+        proposed = [c for c in h.components if not c.get("base")]  # a salt screen's base electrolyte is not proposed
         structural = []
-        for c in h.components:
+        for c in proposed:
             if c.get("smiles"):
                 found = self.by_structure(c["smiles"])
                 if found:
                     structural.append({"component": c["id"], **found})
         h.precedents = {"structure": structural,
                         "mechanism": self.by_mechanism(set(h.families), {c["id"] for c in h.components})}
-        keys = {c.get("inchiKey") or _key(c.get("smiles")) for c in h.components}
+        keys = {c.get("inchiKey") or _key(c.get("smiles")) for c in proposed}
         if h.kind == "component":
             h.novel = False
             reported = [f for f, info in h.families.items() if info.get("reportedByReview")]

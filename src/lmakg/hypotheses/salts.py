@@ -1,8 +1,11 @@
 """Salt hypotheses: every charge-balanced salt of a cation whose standard potential the graph holds with an
-anion of the graph, added to the base electrolyte of a salt screen (``kg/curator/formulation-templates.ttl``) at
-the concentration the review uses, and judged by the rules through ``lmakg predict`` (the Nernst and shielding
-principles for the cation, alloy formation, the anion's SEI chemistry). Salts whose structure is already in the
-graph are left to the component hypotheses; the candidate filters apply as to every kind.
+anion of the graph (and, where a screen names them with ``lma:screensIon``, of further cations such as Li+: the
+review's Li-salt additives), added to the base electrolyte of a salt screen (``kg/curator/formulation-templates.ttl``)
+at the concentration the review uses, and judged by the rules through ``lmakg predict`` (the Nernst and shielding
+principles for the cation, alloy formation, the anion's SEI chemistry). Salts a design of the graph already uses
+are left to the component hypotheses (a salt the graph only names, or lists in the component data, is screened).
+A hypothesis's components are the salt and the screen's base electrolyte (marked ``base``), so the candidate
+filters see the whole formulation (e.g. a salt that does not dissolve in the base's solvents).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from lmakg.hypotheses.model import Hypothesis
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import local_name
-from lmakg.reasoning.evidence import Evidence, score_evidence
+from lmakg.reasoning.evidence import prediction_evidence, score_evidence
 
 
 def _salts(rows: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
@@ -46,11 +49,13 @@ def _salts(rows: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
 
 def salt_hypotheses(store: KnowledgeStore, rules: dict[str, dict[str, Any]], family_of: dict[str, str],
                     known_keys: set[str], store_location: str | None = None, progress: Any = None,
-                    only: set[str] | None = None) -> list[Hypothesis]:
+                    only: set[str] | None = None, assessor: Any = None) -> list[Hypothesis]:
     """``rules``: rule IRI -> metadata (confidence, label, principle, section); ``family_of``: mechanism local
-    name -> family; ``known_keys``: InChIKeys already in the graph; ``only``: salt names to try (all if None)."""
+    name -> family; ``known_keys``: InChIKeys of species the graph's designs use; ``only``: salt names to try (all
+    if None); ``assessor``: a warm :class:`~lmakg.formulations.assess.Assessor` (its predictor judges the salts,
+    its parser reads the base electrolytes); one is made over ``store_location`` if not given."""
     from lmakg.chemistry.candidates import Candidate
-    from lmakg.chemistry.predict import predict_many
+    from lmakg.formulations.assess import Assessor
 
     rows = run_engine_query(store, "salt-screen")
     screens = {row["screen"].value: (row["text"].value, float(row["concentration"].value))
@@ -65,24 +70,20 @@ def salt_hypotheses(store: KnowledgeStore, rules: dict[str, dict[str, Any]], fam
             salts.append((cation, anion, smiles, name, key))
     by_rule = {local_name(r): info for r, info in rules.items()}
     out = []
+    if not salts or not screens:
+        return out
+    assessor = assessor or Assessor(store_location)
     for screen, (electrolyte, concentration) in sorted(screens.items()):
         if progress:
             progress(f"judging {len(salts)} new salts in {electrolyte} with the rules")
+        base = assessor.base_components(electrolyte)
         candidates = [Candidate(smiles=s, name=n, role="additive", concentration=concentration, electrolyte=electrolyte)
                       for _c, _a, s, n, _k in salts]
-        results = predict_many(candidates, store=store_location)
+        results = assessor.predictor.predict_many(candidates)
         for (cation, anion, smiles, name, key), result in zip(salts, results, strict=True):
             if "error" in result:
                 continue
-            evidence = []
-            for m in result["mechanisms"]:
-                for rule in m["rules"]:
-                    meta = by_rule.get(rule)
-                    if meta:
-                        evidence.append(Evidence("rule", m["id"], meta["confidence"], rule=rule,
-                                                 rule_label=meta.get("label"), principle=meta.get("principle"),
-                                                 principle_label=meta.get("principleLabel"),
-                                                 section=meta.get("section"), via=m["of"]))
+            evidence = prediction_evidence(result["mechanisms"], by_rule)
             excluded = {r["mechanism"] for r in result.get("ruledOut", [])}
             tradeoffs = [{"id": t, "label": t, "statement": "inferred by a conflict rule", "section": None,
                           "references": [], "source": "rules/conflicts.ttl", "how": "predict"}
@@ -94,7 +95,7 @@ def salt_hypotheses(store: KnowledgeStore, rules: dict[str, dict[str, Any]], fam
             out.append(Hypothesis(
                 id=f"H-salt-{name}", kind="salt",
                 label=f"{name} ({smiles}) at {concentration:g} M in {electrolyte}",
-                components=[{"id": name, "label": name, "smiles": smiles, "inchiKey": key, "role": "Additive"}],
+                components=[{"id": name, "label": name, "smiles": smiles, "inchiKey": key, "role": "Additive"}, *base],
                 families=counted, tradeoffs=tradeoffs,
                 excluded=[{"mechanism": r["species"] + ": " + r["mechanism"], "reason": "ruled out by a principle"}
                           for r in result.get("ruledOut", [])],

@@ -105,6 +105,23 @@ def score(families: dict[str, dict[str, Any]], tradeoffs: list[dict[str, Any]], 
     return factor * total - CONFLICT_PENALTY * min(len(tradeoffs), MAX_CONFLICTS)
 
 
+def prediction_evidence(mechanisms: list[dict[str, Any]], rules: dict[str, dict[str, Any]]) -> list[Evidence]:
+    """Evidence from the mechanisms a prediction reports (``lmakg predict``'s ``mechanisms``: id, of, rules,
+    supportingDesigns) for one candidate. ``rules``: rule id -> metadata (confidence, label, principle,
+    principleLabel, section); a mechanism no known rule concluded weighs 0.5. The candidate's parts (a salt and
+    its ions) are one candidate: a rule counts once per mechanism (:meth:`Evidence.key`)."""
+    evidence = []
+    for m in mechanisms:
+        designs = [d["design"] for d in m.get("supportingDesigns", [])]
+        refs = sorted({r for d in m.get("supportingDesigns", []) for r in d.get("references", [])})
+        for rule in m["rules"] or [None]:
+            meta = rules.get(rule or "", {"confidence": 0.5, "label": rule})
+            evidence.append(Evidence("rule", m["id"], meta["confidence"], rule=rule, rule_label=meta.get("label"),
+                                     principle=meta.get("principle"), principle_label=meta.get("principleLabel"),
+                                     section=meta.get("section"), designs=designs, references=refs))
+    return evidence
+
+
 def score_evidence(family_of: dict[str, str], evidence: list[Evidence], tradeoffs: list[dict[str, Any]],
                    excluded: set[str] | None = None) -> tuple[dict[str, dict[str, Any]], float]:
     """The family table and score of this module (see the module docstring) for evidence gathered

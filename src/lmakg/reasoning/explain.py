@@ -159,7 +159,8 @@ def render(tree: dict[str, Any], console: Any) -> None:
             return f"[green]{text}[/green]  [dim]{status}{' ' + ' '.join(bits) if bits else ''}[/dim]"
         if status == "absent":
             return f"[red]{text}[/red]  [dim]not in the graph[/dim]"
-        return f"[yellow]{text}[/yellow]  [dim]{status}[/dim]"
+        folded = f" ({node['folded']})" if node.get("folded") else ""
+        return f"[yellow]{text}[/yellow]  [dim]{status}{folded}[/dim]"
 
     def grow(branch: Any, node: dict[str, Any]) -> None:
         for d in node.get("derivations", []):
@@ -175,6 +176,8 @@ def render(tree: dict[str, Any], console: Any) -> None:
             sub = branch.add(head + f" [dim]({d['id'][:8]})[/dim]")
             for premise in d["premises"]:
                 grow(sub.add(label(premise)), premise)
+            if d.get("folded"):
+                sub.add(f"[dim]{d['folded']}; --full shows them[/dim]")
 
     if "mechanism" in tree and "predicted" in tree:
         root = Tree(f"[bold]why {tree['subject']} acts through {tree['mechanism']}[/bold]")
