@@ -72,6 +72,7 @@ def perceive(store: KnowledgeStore, subjects: set[str] | None = None) -> int:
         provenance.extend(description)
         return node
 
+    perceived: dict[str, Any] = {}
     for row in run_engine_query(store, "structures"):
         species, text, kind = row["species"].value, row["text"].value, row["kind"].value
         if subjects is not None and species not in subjects:
@@ -80,7 +81,9 @@ def perceive(store: KnowledgeStore, subjects: set[str] | None = None) -> int:
             if kind == "composition":
                 symbols, seen = chem.elements_of_composition(text), None
             else:
-                seen = chem.perceive_smiles(text, patterns)
+                seen = perceived.get(text)
+                if seen is None:  # the same structure in many designs is perceived once
+                    seen = perceived[text] = chem.perceive_smiles(text, patterns)
                 symbols = set(seen.composition)
         except chem.ChemistryError:
             continue  # validation reports unparsable SMILES; perception just skips them

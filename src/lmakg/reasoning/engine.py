@@ -80,6 +80,9 @@ def infer(
         store.clear_graph(str(PROVENANCE_GRAPH))
     make = Instantiator(store)
     graphs = reasoning_graphs(store)
+    # everything this call infers, while the inferred graph held nothing else (provenance then needs no lookups)
+    inferred: set[tuple[Any, Any, Any]] | None = (
+        set() if next(iter(store.triples(str(INFERRED_GRAPH))), None) is None else None)
     done = fired if fired is not None else {}
     mine: dict[str, set[tuple[Any, ...]]] = {r.id: set() for r in rules}
     names_of: dict[str, list[str]] = {}
@@ -118,6 +121,8 @@ def infer(
                         new[triple] = None
             if new:
                 store.add_triples(list(new), str(INFERRED_GRAPH))
+                if inferred is not None:
+                    inferred.update(new)
                 added += len(new)
                 per_rule[rule.id] += len(new)
                 written = written_keys(new)
@@ -136,9 +141,9 @@ def infer(
     if record_provenance:
         if incremental:  # the firings met for the first time: the earlier ones are recorded already
             firings = {r.id: (names_of[r.id], list(mine[r.id])) for r in rules}
-            derivations = record_derivations(store, rules, make, rows_by_rule=firings)
-        else:  # the last pass added nothing, so its solutions are those of the closed graph
-            derivations = record_derivations(store, rules, make, rows_by_rule=last_rows)
+            derivations = record_derivations(store, rules, make, rows_by_rule=firings, inferred_exactly=inferred)
+        else:  # each rule's last run saw the closed graph (nothing it reads was added since)
+            derivations = record_derivations(store, rules, make, rows_by_rule=last_rows, inferred_exactly=inferred)
     timing["(provenance)"] = time.perf_counter() - began
     return InferenceResult(added_total, derivations, iterations, time.perf_counter() - start, len(rules), per_rule,
                            timing, fired=mine)
