@@ -32,6 +32,7 @@ from lmakg.knowledge.formula import hill_formula
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import GRAPH, LMA_IRI, PREFIXES
+from lmakg.reasoning.gcpause import gc_paused
 from lmakg.reasoning.provenance import DERIVATION_NS, PROVENANCE_GRAPH, digest, reify
 
 PERCEIVED_GRAPH = GRAPH["perceived"]
@@ -43,6 +44,7 @@ PERCENT = "http://qudt.org/vocab/unit/PERCENT"
 SOURCE_PREDICATE = {"smiles": "smiles", "repeat": "repeatUnitSmiles", "composition": "composition"}
 
 
+@gc_paused()
 def perceive(store: KnowledgeStore, subjects: set[str] | None = None) -> int:
     """Assert what RDKit perceives for every species with a structure; return the perceived triples added.
 

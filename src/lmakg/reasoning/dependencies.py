@@ -29,7 +29,7 @@ class _ReadsEverything(Exception):
 
 def _path_predicates(path: Any, keys: set[Key]) -> None:
     """The IRIs of a property path (sequence, alternative, inverse, ``*``/``+``/``?``)."""
-    from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, SequencePath
+    from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
     from rdflib.term import URIRef
 
     if isinstance(path, URIRef):
@@ -37,11 +37,11 @@ def _path_predicates(path: Any, keys: set[Key]) -> None:
     elif isinstance(path, (SequencePath, AlternativePath)):
         for part in path.args:
             _path_predicates(part, keys)
-    elif isinstance(path, (InvPath, MulPath)):
+    elif isinstance(path, InvPath):
+        _path_predicates(path.arg, keys)
+    elif isinstance(path, MulPath):
         _path_predicates(path.path, keys)
-    elif isinstance(path, NegatedPath):
-        raise _ReadsEverything
-    else:
+    else:  # a negated property set (or a path kind this walk does not know) can match any predicate
         raise _ReadsEverything
 
 

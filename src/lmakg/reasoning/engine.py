@@ -20,6 +20,7 @@ from typing import Any
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import INFERRED_GRAPH
 from lmakg.reasoning.dependencies import Key, touches, written_keys
+from lmakg.reasoning.gcpause import gc_paused
 from lmakg.reasoning.provenance import (
     PROVENANCE_GRAPH,
     Instantiator,
@@ -44,6 +45,7 @@ class InferenceResult:
     fired: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict, repr=False)
 
 
+@gc_paused()
 def infer(
     store: KnowledgeStore,
     rules: list[Rule] | None = None,
