@@ -120,6 +120,7 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
 
     Provenance is written rule by rule (bounded memory); statement nodes are cached by content.
     """
+    iri = store.iri
     rdf_type = store.iri(RDF + "type")
     derivation_cls = store.iri(LMA_IRI + "Derivation")
     used_rule = store.iri(LMA_IRI + "usedRule")
@@ -157,9 +158,14 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
         template = make.builders(rule.template, names)
         premises = list(zip(make.builders(rule.premises, names), rule.premise_certain, strict=True))
         sink: list[tuple[Any, Any, Any]] = []
+        exact = inferred_exactly
         for values in rows:
-            conclusions = [t for t in (build_triple(spec, values) for spec in template)
-                           if t is not None and (t in is_inferred if t in checked else check(t))]
+            if exact is not None:  # the common case, a set lookup per conclusion
+                conclusions = [t for spec in template
+                               if (t := build_triple(spec, values)) is not None and t in exact]
+            else:
+                conclusions = [t for t in (build_triple(spec, values) for spec in template)
+                               if t is not None and (t in is_inferred if t in checked else check(t))]
             if not conclusions:
                 continue
             premise_nodes: dict[str, Any] = {}
@@ -167,13 +173,17 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
                 triple = build_triple(spec, values)
                 if triple is None or (not sure and not store.contains(*triple)):
                     continue
-                node, key = statement(triple, sink)
+                found = statements.get(triple)
+                node, key = found if found is not None else statement(triple, sink)
                 premise_nodes[key] = node
             keys = sorted(premise_nodes)
-            d_node = store.iri(DERIVATION_NS + digest(rule.iri, *keys))
-            sink.extend(((d_node, rdf_type, derivation_cls), (d_node, used_rule, rule_node)))
-            sink.extend((d_node, premise_p, premise_nodes[k]) for k in keys)
-            sink.extend((d_node, conclusion_p, statement(c, sink)[0]) for c in conclusions)
+            d_node = iri(DERIVATION_NS + digest(rule.iri, *keys))
+            sink.append((d_node, rdf_type, derivation_cls))
+            sink.append((d_node, used_rule, rule_node))
+            sink.extend([(d_node, premise_p, premise_nodes[k]) for k in keys])
+            for c in conclusions:
+                found = statements.get(c)
+                sink.append((d_node, conclusion_p, (found if found is not None else statement(c, sink))[0]))
             count += 1
         if sink:
             store.add_triples(sink, provenance)
