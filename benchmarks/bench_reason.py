@@ -189,8 +189,8 @@ def review_graph(repeats: int) -> list[dict]:
             times = []
             for _ in range(repeats):
                 if cmd is None:
-                    code = ("import time, json\nfrom lmakg.curation.build import open_knowledge\nopen_knowledge(None)\n"
-                            "t=time.perf_counter()\nopen_knowledge(None)\n"
+                    code = ("import time, json\nfrom lmakg.chemistry.materialize import open_knowledge\n"
+                            "open_knowledge(None)\nt=time.perf_counter()\nopen_knowledge(None)\n"
                             "print(json.dumps({'t': time.perf_counter()-t}))")
                     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
                     times.append(json.loads(out.stdout)["t"])
