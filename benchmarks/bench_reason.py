@@ -20,7 +20,9 @@ Results are printed as a Markdown table and written to benchmarks/results/reason
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -104,8 +106,11 @@ def lmakg_code(copies: int) -> str:
     from lmakg.reasoning.rules import load_rules
     result = materialize(store, load_rules(RULE_FILES))
     t2 = time.perf_counter()
+    provenance = result.seconds_per_rule.get("(provenance)", 0.0)
     print(json.dumps({{"triples": triples, "inferred": result.added,
-                      "load": t1 - t0, "reason": t2 - t1, "peakRssMiB": peak()}}))
+                      "load": t1 - t0, "reason": t2 - t1, "peakRssMiB": peak(),
+                      "perception": (t2 - t1) - result.seconds, "rules": result.seconds - provenance,
+                      "provenance": provenance, "derivations": result.derivations}}))
     """)
 
 
@@ -184,8 +189,8 @@ def review_graph(repeats: int) -> list[dict]:
             times = []
             for _ in range(repeats):
                 if cmd is None:
-                    code = ("import time, json\nfrom lmakg.curation.build import open_knowledge\nopen_knowledge(None)\n"
-                            "t=time.perf_counter()\nopen_knowledge(None)\n"
+                    code = ("import time, json\nfrom lmakg.chemistry.materialize import open_knowledge\n"
+                            "open_knowledge(None)\nt=time.perf_counter()\nopen_knowledge(None)\n"
                             "print(json.dumps({'t': time.perf_counter()-t}))")
                     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
                     times.append(json.loads(out.stdout)["t"])
@@ -244,6 +249,17 @@ def main() -> None:
             ratio = f"{r['reason'] / ours['reason']:.1f}x" if ours and r is not ours else ""
             lines.append(f"| {r['triples']:,} | {r['tool']} | {r['load']:.1f} | {r['reason']:.1f} | "
                          f"{r['inferred']:,} | {r['peakRssMiB']:.0f} | {ratio} |")
+    runs = sorted((r for r in scale if r["tool"] == "lmakg" and r["status"] == "ok"), key=lambda r: r["triples"])
+    if runs:
+        lines += ["", "| lmakg size (triples) | perception (s) | rules (s) | provenance (s) | derivations |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {r['triples']:,} | {r['perception']:.1f} | {r['rules']:.1f} | {r['provenance']:.1f} | "
+                  f"{r['derivations']:,} |" for r in runs]
+        lines.append("")
+        for small, big in itertools.pairwise(runs):
+            exponent = math.log(big["reason"] / small["reason"]) / math.log(big["triples"] / small["triples"])
+            lines.append(f"lmakg growth exponent {small['triples']:,} -> {big['triples']:,} triples: {exponent:.2f} "
+                         f"(reason time ~ triples^{exponent:.2f})")
     table = "\n".join(lines)
     (RESULTS / "reasoning.md").write_text(table + "\n")
     print(table)

@@ -32,6 +32,7 @@ from lmakg.knowledge.formula import hill_formula
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import GRAPH, LMA_IRI, PREFIXES
+from lmakg.reasoning.gcpause import gc_paused
 from lmakg.reasoning.provenance import DERIVATION_NS, PROVENANCE_GRAPH, digest, reify
 
 PERCEIVED_GRAPH = GRAPH["perceived"]
@@ -43,6 +44,7 @@ PERCENT = "http://qudt.org/vocab/unit/PERCENT"
 SOURCE_PREDICATE = {"smiles": "smiles", "repeat": "repeatUnitSmiles", "composition": "composition"}
 
 
+@gc_paused()
 def perceive(store: KnowledgeStore, subjects: set[str] | None = None) -> int:
     """Assert what RDKit perceives for every species with a structure; return the perceived triples added.
 
@@ -72,6 +74,7 @@ def perceive(store: KnowledgeStore, subjects: set[str] | None = None) -> int:
         provenance.extend(description)
         return node
 
+    perceived: dict[str, Any] = {}
     for row in run_engine_query(store, "structures"):
         species, text, kind = row["species"].value, row["text"].value, row["kind"].value
         if subjects is not None and species not in subjects:
@@ -80,7 +83,9 @@ def perceive(store: KnowledgeStore, subjects: set[str] | None = None) -> int:
             if kind == "composition":
                 symbols, seen = chem.elements_of_composition(text), None
             else:
-                seen = chem.perceive_smiles(text, patterns)
+                seen = perceived.get(text)
+                if seen is None:  # the same structure in many designs is perceived once
+                    seen = perceived[text] = chem.perceive_smiles(text, patterns)
                 symbols = set(seen.composition)
         except chem.ChemistryError:
             continue  # validation reports unparsable SMILES; perception just skips them

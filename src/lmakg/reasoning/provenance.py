@@ -9,6 +9,7 @@ premises.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -30,12 +31,18 @@ def digest(*parts: str) -> str:
 def reify(store: KnowledgeStore, triple: tuple[Any, Any, Any]) -> tuple[Any, str, list[tuple[Any, Any, Any]]]:
     """The rdf:Statement node naming a triple (by content hash), its hash, and the four triples describing it.
     Used for the premises and conclusions of rule firings and of RDKit perception alike."""
-    key = digest(" ".join(store.term_text(t) for t in triple))
+    text = store.term_text
+    key = digest(f"{text(triple[0])} {text(triple[1])} {text(triple[2])}")
     node = store.iri(STATEMENT_NS + key)
-    return node, key, [(node, store.iri(RDF + "type"), store.iri(RDF + "Statement")),
-                       (node, store.iri(RDF + "subject"), triple[0]),
-                       (node, store.iri(RDF + "predicate"), triple[1]),
-                       (node, store.iri(RDF + "object"), triple[2])]
+    rdf_type, statement, subject, predicate, obj = _reification_terms(store.iri)
+    return node, key, [(node, rdf_type, statement), (node, subject, triple[0]), (node, predicate, triple[1]),
+                       (node, obj, triple[2])]
+
+
+@functools.lru_cache(maxsize=8)
+def _reification_terms(iri: Any) -> tuple[Any, ...]:
+    """rdf:type, rdf:Statement, rdf:subject, rdf:predicate, rdf:object as terms of a backend (made once)."""
+    return tuple(iri(RDF + name) for name in ("type", "Statement", "subject", "predicate", "object"))
 
 
 class Instantiator:
@@ -102,14 +109,18 @@ def reasoning_graphs(store: KnowledgeStore) -> list[str]:
 
 
 def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantiator,
-                       rows_by_rule: dict[str, tuple[list[str], list[tuple[Any, ...]]]] | None = None) -> int:
+                       rows_by_rule: dict[str, tuple[list[str], list[tuple[Any, ...]]]] | None = None,
+                       inferred_exactly: set[tuple[Any, Any, Any]] | None = None) -> int:
     """One pass over the closed graph: for every firing whose conclusion is inferred, record a
     lma:Derivation with the rule, the conclusion and the premises that matched. ``rows_by_rule`` passes
     solutions the caller already has (rule id -> (variable names, rows)) instead of running each rule's
-    query again (an incremental run passes only its new firings).
+    query again (an incremental run passes only its new firings). ``inferred_exactly``: the whole inferred
+    graph, when the caller knows it (it started empty and the caller added these), so conclusions are looked
+    up in a set instead of the store.
 
     Provenance is written rule by rule (bounded memory); statement nodes are cached by content.
     """
+    iri = store.iri
     rdf_type = store.iri(RDF + "type")
     derivation_cls = store.iri(LMA_IRI + "Derivation")
     used_rule = store.iri(LMA_IRI + "usedRule")
@@ -124,6 +135,8 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
 
     def check(triple: tuple[Any, Any, Any]) -> bool:
         """Whether a conclusion is in the inferred graph (asked once per triple)."""
+        if inferred_exactly is not None:
+            return triple in inferred_exactly
         checked.add(triple)
         if store.contains(*triple, graph=inferred):
             is_inferred.add(triple)
@@ -145,9 +158,14 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
         template = make.builders(rule.template, names)
         premises = list(zip(make.builders(rule.premises, names), rule.premise_certain, strict=True))
         sink: list[tuple[Any, Any, Any]] = []
+        exact = inferred_exactly
         for values in rows:
-            conclusions = [t for t in (build_triple(spec, values) for spec in template)
-                           if t is not None and (t in is_inferred if t in checked else check(t))]
+            if exact is not None:  # the common case, a set lookup per conclusion
+                conclusions = [t for spec in template
+                               if (t := build_triple(spec, values)) is not None and t in exact]
+            else:
+                conclusions = [t for t in (build_triple(spec, values) for spec in template)
+                               if t is not None and (t in is_inferred if t in checked else check(t))]
             if not conclusions:
                 continue
             premise_nodes: dict[str, Any] = {}
@@ -155,13 +173,17 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
                 triple = build_triple(spec, values)
                 if triple is None or (not sure and not store.contains(*triple)):
                     continue
-                node, key = statement(triple, sink)
+                found = statements.get(triple)
+                node, key = found if found is not None else statement(triple, sink)
                 premise_nodes[key] = node
             keys = sorted(premise_nodes)
-            d_node = store.iri(DERIVATION_NS + digest(rule.iri, *keys))
-            sink.extend(((d_node, rdf_type, derivation_cls), (d_node, used_rule, rule_node)))
-            sink.extend((d_node, premise_p, premise_nodes[k]) for k in keys)
-            sink.extend((d_node, conclusion_p, statement(c, sink)[0]) for c in conclusions)
+            d_node = iri(DERIVATION_NS + digest(rule.iri, *keys))
+            sink.append((d_node, rdf_type, derivation_cls))
+            sink.append((d_node, used_rule, rule_node))
+            sink.extend([(d_node, premise_p, premise_nodes[k]) for k in keys])
+            for c in conclusions:
+                found = statements.get(c)
+                sink.append((d_node, conclusion_p, (found if found is not None else statement(c, sink))[0]))
             count += 1
         if sink:
             store.add_triples(sink, provenance)

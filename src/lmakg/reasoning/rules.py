@@ -28,12 +28,14 @@ from typing import Any
 
 from lmakg.knowledge import resources
 from lmakg.knowledge.vocab import LMA_IRI, PREFIXES
+from lmakg.reasoning.dependencies import reads_of
 
 RULE_NS = "https://w3id.org/lmakg/rules/"
 SH = "http://www.w3.org/ns/shacl#"
 RDF = PREFIXES["rdf"]
 RDFS = PREFIXES["rdfs"]
 SPEC = "SHACL Advanced Features, section 8.3 (SPARQL rules)"
+COMPILED_FORMAT = 3  # bump when compile_rule derives something new, so cached rule lists are rebuilt
 
 
 class RuleError(ValueError):
@@ -62,6 +64,8 @@ class Rule:
     template: list[tuple[Any, Any, Any]] = field(default_factory=list)
     premises: list[tuple[Any, Any, Any]] = field(default_factory=list)
     premise_certain: list[bool] = field(default_factory=list)
+    #: what the WHERE clause can read (:mod:`lmakg.reasoning.dependencies`); None: any triple
+    reads: frozenset[tuple[str, str]] | None = None
 
     @property
     def id(self) -> str:
@@ -94,7 +98,8 @@ def _cache_key(paths: list[Path], include_deactivated: bool) -> str:
 
     from lmakg import __version__
 
-    digest = hashlib.sha256(f"{__version__}|{rdflib.__version__}|{include_deactivated}|{PREFIXES}".encode())
+    digest = hashlib.sha256(
+        f"{__version__}|{COMPILED_FORMAT}|{rdflib.__version__}|{include_deactivated}|{PREFIXES}".encode())
     for path in paths:
         digest.update(str(path.name).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
@@ -277,6 +282,10 @@ def compile_rule(rule: Rule) -> None:
                 walk(child, sure)
 
     walk(algebra.p)
+    reads = reads_of(algebra.p)
+    if reads is not None and rule.target_class:  # the focus-node pattern added below
+        reads = reads | {("p", f"{RDF}type"), ("p", f"{RDFS}subClassOf")}
+    rule.reads = reads
     rule.premises = premises
     rule.premise_certain = certain
     _template_text, where = _split_construct(text, rule)
