@@ -30,6 +30,7 @@ def writable(selector: str | Path) -> Any:
     store = open_store(str(selector))
     if not getattr(store, "writable", False):
         store.update("")  # raises the read-only message
+    store.named_graphs()  # a server that is down is one line naming its URL, before any validation
     return store
 
 

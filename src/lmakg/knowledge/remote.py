@@ -79,7 +79,6 @@ class RemoteStore(KnowledgeStore):
         self.writable = update is not None
         self.update_url = update or query_url
         self.selector = f"sparql:{location}"
-        self._http = _opener([query_url, self.update_url])
         self.token: str | None = None  # set while changes are staged (see remote_write.staged)
 
     # -- graph names while staging -------------------------------------------------------------------
@@ -101,7 +100,8 @@ class RemoteStore(KnowledgeStore):
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         try:
-            with self._http.open(request, timeout=timeout()) as response:
+            # a new opener per request: urllib's digest handler counts challenges across requests and gives up
+            with _opener([self.query_url, self.update_url]).open(request, timeout=timeout()) as response:
                 return response.headers.get("Content-Type", ""), response.read()
         except urllib.error.HTTPError as exc:
             body = exc.read().decode("utf-8", errors="replace").strip().splitlines()

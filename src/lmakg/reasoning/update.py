@@ -52,10 +52,10 @@ def q(text: str) -> str:
 
 def term_text(var: str) -> str:
     """A SPARQL expression for the text of ?var in a content hash (``provenance.term_key``: N-Triples with a
-    literal's value unescaped; ``_:`` for a blank node; unbound if ?var is)."""
+    literal's value unescaped; ``[]`` for a blank node; unbound if ?var is)."""
     literal = (f'CONCAT("\\"", STR(?{var}), "\\"", IF(LANG(?{var}) != "", CONCAT("@", LANG(?{var})), '
                f'IF(DATATYPE(?{var}) = <{XSD_STRING}>, "", CONCAT("^^<", STR(DATATYPE(?{var})), ">"))))')
-    return f'IF(isIRI(?{var}), CONCAT("<", STR(?{var}), ">"), IF(isBlank(?{var}), "_:", {literal}))'
+    return f'IF(isIRI(?{var}), CONCAT("<", STR(?{var}), ">"), IF(isBlank(?{var}), "[]", {literal}))'
 
 
 def _is_var(term: Any) -> bool:
@@ -166,15 +166,15 @@ class Compiled:
             earlier = ", ".join(f'COALESCE(?lmkp_{j}, "")' for j in range(i))
             fresh = f" && !(?lmkp_{i} IN ({earlier}))" if earlier else ""
             parts.append(f'IF(BOUND(?lmkp_{i}){fresh}, CONCAT("{SEP}", ?lmkp_{i}), "")')
-            binds.append(f"BIND(IRI(CONCAT({q(STATEMENT_NS)}, ?lmkp_{i})) AS ?lmkP_{i})")
-            out.append(self._statement(f"?lmkP_{i}", pattern, "premise"))
+            binds.append(f"BIND(IRI(CONCAT({q(STATEMENT_NS)}, ?lmkp_{i})) AS ?lmkpn_{i})")
+            out.append(self._statement(f"?lmkpn_{i}", pattern, "premise"))
         for j, pattern in enumerate(template):
             binds.append(f"BIND(IF(EXISTS {{ GRAPH <{inferred}> {{ {triple(pattern)} }} }}, "
-                         f"IRI(CONCAT({q(STATEMENT_NS)}, {key(pattern)})), ?lmk_unbound) AS ?lmkC_{j})")
-            out.append(self._statement(f"?lmkC_{j}", pattern, "conclusion"))
+                         f"IRI(CONCAT({q(STATEMENT_NS)}, {key(pattern)})), ?lmk_unbound) AS ?lmkcn_{j})")
+            out.append(self._statement(f"?lmkcn_{j}", pattern, "conclusion"))
         digest = f'SUBSTR(SHA1(CONCAT({q(rule.iri)}{"".join(", " + p for p in parts)})), 1, 20)'
         binds.append(f"BIND(IRI(CONCAT({q(DERIVATION_NS)}, {digest})) AS ?lmkd)")
-        found = " || ".join(f"BOUND(?lmkC_{j})" for j in range(len(template))) or "false"
+        found = " || ".join(f"BOUND(?lmkcn_{j})" for j in range(len(template))) or "false"
         return (f"{self.header}INSERT {{ GRAPH <{provenance}> {{\n" + "\n".join(out) + "\n} }\n"
                 + "".join(f"USING <{g}>\n" for g in using) + f"USING NAMED <{inferred}>\nUSING NAMED <{keys}>\n"
                 + f"WHERE {{ {body}\n" + "\n".join(lookups + binds) + f"\nFILTER({found}) }}")
