@@ -23,12 +23,13 @@ Why it works this way:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lmakg import __version__
+from lmakg.curation import onserver
 from lmakg.curation.policy import check_policy, check_size
 from lmakg.curation.validate import Issue
 from lmakg.knowledge import storedir
@@ -239,6 +241,27 @@ def _change(target: Path, version: Path, edit: Callable[[KnowledgeStore], None],
     return inferred
 
 
+@contextlib.contextmanager
+def _opened(store_dir: str | Path) -> Iterator[tuple[KnowledgeStore, Callable[..., int]]]:
+    """The current store and ``apply(edit, say)``, which makes the change all or nothing and returns the
+    inferred triples after it: on a folder, locked, on a copy switched in atomically; on a SPARQL server,
+    in staged graphs switched in by one request (:mod:`lmakg.curation.onserver`)."""
+    if onserver.is_server(store_dir):
+        server = onserver.writable(store_dir)
+        yield server, lambda edit, say: onserver.change(server, edit, say).added
+        return
+    target = storedir.store_path(store_dir)
+    _require_store(target)
+    with storedir.writing(target, must_exist=True):
+        current = _existing_store(target)
+
+        def apply(edit: Callable[[KnowledgeStore], None], say: Callable[[str], None]) -> int:
+            say("copying the store")
+            return _change(target, _copy(target, current), edit, say)
+
+        yield current, apply
+
+
 def add(file: str | Path, store_dir: str | Path, name: str | None = None, replace: bool = False,
         progress: Callable[[str], None] | None = None) -> tuple[Addition, int]:
     """Validate ``file`` and add it to the store at ``store_dir`` as its own graph; re-run the rules.
@@ -257,10 +280,7 @@ def add(file: str | Path, store_dir: str | Path, name: str | None = None, replac
                             f"give --name with letters or digits")
     graph = graph_of(slug)
     absolute = str(path.resolve())
-    target = storedir.store_path(store_dir)
-    _require_store(target)
-    with storedir.writing(target, must_exist=True):
-        current = _existing_store(target)
+    with _opened(store_dir) as (current, apply):
         existing = list_additions(current)
         clashes = [a for a in existing if a.graph == graph or a.file == absolute]
         if clashes and not replace:
@@ -300,10 +320,7 @@ def add(file: str | Path, store_dir: str | Path, name: str | None = None, replac
             made["addition"] = Addition(slug, graph, absolute, time, count, digest, __version__)
             staged.add_triples(_catalogue_triples(staged, made["addition"]), CATALOGUE_GRAPH)
 
-        say("copying the store")
-        version = _copy(target, current)
-        del current
-        inferred = _change(target, version, edit, say)
+        inferred = apply(edit, say)
     return made["addition"], inferred
 
 
@@ -322,19 +339,14 @@ def remove(key: str, store_dir: str | Path, progress: Callable[[str], None] | No
     Returns the removed addition and the number of inferred triples afterwards.
     """
     say = progress or (lambda _m: None)
-    target = storedir.store_path(store_dir)
-    _require_store(target)
-    with storedir.writing(target, must_exist=True):
-        current = _existing_store(target)
+    with _opened(store_dir) as (current, apply):
         additions = list_additions(current)
         found = find(additions, key)
         if found is None:
             known = ", ".join(f"{a.name} <{a.graph}>" for a in additions) or "none (the store has no additions)"
             raise AdditionError(f"unknown addition {key!r}; known: {known}")
         storedir.pause_at("validated")
-        version = _copy(target, current)
-        del current
-        inferred = _change(target, version, lambda staged: _drop(staged, found), say)
+        inferred = apply(lambda staged: _drop(staged, found), say)
     return found, inferred
 
 
@@ -342,6 +354,8 @@ def rerun_rules(store_dir: str | Path, progress: Callable[[str], None] | None = 
     """`lmakg infer --store`: perceive and re-run the rules on a copy of the store and switch it in
     atomically, so a kill leaves the store as it was. Returns the inference result."""
     say = progress or (lambda _m: None)
+    if onserver.is_server(store_dir):
+        return onserver.change(onserver.writable(store_dir), lambda _store: None, say)
     target = storedir.store_path(store_dir)
     _require_store(target)
     outcome: list[Any] = []
@@ -355,6 +369,8 @@ def rerun_rules(store_dir: str | Path, progress: Callable[[str], None] | None = 
 
 def additions_in(store_dir: str | Path) -> list[Addition]:
     """The additions of the store at ``store_dir`` (read only)."""
+    if onserver.is_server(store_dir):
+        return list_additions(open_store(str(store_dir)))
     target = storedir.store_path(store_dir)
     _require_store(target)
     return list_additions(_existing_store(target))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lmakg.chemistry.materialize import materialize
+from lmakg.curation.onserver import build_on_server, is_server, writable
 from lmakg.curation.validate import Issue, ValidationReport, validate_files
 from lmakg.knowledge import resources, storedir
 from lmakg.knowledge.load import load_knowledge
@@ -106,7 +107,10 @@ def build(
 ) -> BuildResult:
     """Validate, then load into the store at ``store_location`` (in memory if None) and write artifacts."""
     say = progress or (lambda _msg: None)
-    if store_location:  # refuse a path lmakg did not create before spending time on validation
+    server = is_server(store_location)
+    if server:  # a SPARQL server without an update endpoint is refused before validation
+        writable(str(store_location))
+    elif store_location:  # refuse a path lmakg did not create before spending time on validation
         storedir.recover(storedir.store_path(store_location))
         storedir.check_target(storedir.store_path(store_location))
     files = knowledge_files()
@@ -121,7 +125,10 @@ def build(
         raise BuildError(ValidationReport(violations, triples=report.triples, files=report.files))
 
     say("loading the store")
-    if store_location:
+    if server:
+        triples = build_on_server(str(store_location), files, say)
+        location: str | None = str(store_location)
+    elif store_location:
         target = storedir.store_path(store_location)
         with storedir.writing(target):
             staging = storedir.new_version(target)
@@ -139,7 +146,7 @@ def build(
             finally:
                 if not committed:
                     shutil.rmtree(staging, ignore_errors=True)
-        location: str | None = str(target)
+        location = str(target)
     else:
         store = open_store("oxigraph:")
         load_knowledge(store, files)

@@ -1,23 +1,28 @@
-"""A SPARQL 1.1 server as a read-only store: ``--store sparql:QUERY_URL`` (``#update=UPDATE_URL`` names the update
-endpoint where it differs; the fragment is never sent).
+"""A SPARQL 1.1 server as a store: ``--store sparql:QUERY_URL`` (read-only) or
+``--store "sparql:QUERY_URL#update=UPDATE_URL"`` (writable; the fragment is never sent).
 
 Every read goes to the server through the SPARQL 1.1 Protocol (HTTP POST, form-encoded), and the answer is parsed
 with pyoxigraph's own result and RDF parsers, so every command that reads a store (``query``, ``sparql``, ``show``,
 ``why``, ``hypotheses``, ``predict``/``assess`` — the last two copy the graph into memory) works unchanged. lmakg's
 prefixes are declared in each query (a server knows none of them), and pre-bound variables become a ``VALUES``
 clause (a pre-bound blank node gives no rows: a server's blank node names nothing in the next request, so
-details reached only through a blank node, such as a quantity's structured conditions, are not shown). The
-default graph is the server's (lmakg's endpoint and Virtuoso: the union of all graphs; start Oxigraph
-server with ``--union-default-graph``). Credentials come from the environment (``LMAKG_SPARQL_USER`` and
-``LMAKG_SPARQL_PASSWORD``, HTTP basic), never from the command line.
+details reached only through a blank node, such as a quantity's structured conditions, are not shown). A
+query reads the union of the server's named graphs, named in the request (``default-graph-uri``); with ``union=1``
+in the fragment (``#update=URL&union=1``) it names none and relies on the server's default graph being that union
+(Virtuoso's is, with its own system graphs; one request's worth of graph names less, and Virtuoso 7.2 answers
+property paths wrongly under several ``FROM`` graphs).
 
-Writing (``build``, ``add``, ``remove``, ``infer`` to a server) is not available in this version: those
-commands refuse a ``sparql:`` store with one line.
+Credentials come from the environment, never from the command line: ``LMAKG_SPARQL_USER`` and
+``LMAKG_SPARQL_PASSWORD`` (HTTP basic or digest, whichever the server asks for), or ``LMAKG_SPARQL_TOKEN``
+(``Authorization: Bearer``). ``LMAKG_SPARQL_TIMEOUT`` (seconds, default 300) bounds each request.
+
+Writing (``build``, ``add``, ``remove``, ``infer``) needs the update endpoint (``#update=``) and is done by
+:mod:`lmakg.knowledge.remote_write` (SPARQL Update in batches, changes staged in private graphs and switched in
+by one request); without it every writer refuses the store in one line.
 """
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import urllib.error
@@ -33,59 +38,110 @@ from lmakg.knowledge.store import BACKENDS, KnowledgeStore, QuerySyntaxError, St
 from lmakg.knowledge.terms import _to_ox
 from lmakg.knowledge.vocab import PREFIXES
 
-TIMEOUT = float(os.environ.get("LMAKG_SPARQL_TIMEOUT", "60"))
 RESULTS_JSON = "application/sparql-results+json"
 DECLARED = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE | re.MULTILINE)
+STAGING = "urn:lmakg:staging:"  # staged graphs are named STAGING + token + ":" + the graph's IRI
+
+
+def timeout() -> float:
+    return float(os.environ.get("LMAKG_SPARQL_TIMEOUT", "300"))
+
+
+def _opener(urls: list[str]) -> urllib.request.OpenerDirector:
+    """An opener answering a server's basic or digest challenge with the credentials of the environment."""
+    handlers: list[Any] = []
+    user = os.environ.get("LMAKG_SPARQL_USER")
+    if user:
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        for url in urls:
+            passwords.add_password(None, url, user, os.environ.get("LMAKG_SPARQL_PASSWORD", ""))
+        handlers += [urllib.request.HTTPDigestAuthHandler(passwords), urllib.request.HTTPBasicAuthHandler(passwords)]
+    return urllib.request.build_opener(*handlers)
 
 
 class RemoteStore(KnowledgeStore):
-    """A :class:`KnowledgeStore` whose reads are SPARQL Protocol requests to a server."""
+    """A :class:`KnowledgeStore` whose reads (and, with an update URL, writes) are SPARQL Protocol requests."""
+
+    scheme = "sparql"
 
     def __init__(self, location: str) -> None:
         query_url, _sep, fragment = location.partition("#")
         if not re.match(r"^https?://", query_url):
-            raise StoreError(f"sparql:{location}: give the server's query URL, e.g. sparql:http://127.0.0.1:7878/sparql")
+            raise StoreError(f"sparql:{location}: give the server's query URL, e.g. sparql:http://127.0.0.1:7878/query")
         super().__init__(ox.Store(), f"sparql:{query_url}")
         self.query_url = query_url
-        self.update_url = urllib.parse.parse_qs(fragment).get("update", [query_url])[0]
+        options = urllib.parse.parse_qs(fragment)
+        update = options.get("update", [None])[0]
+        self.union = options.get("union", ["0"])[0] in ("1", "true", "yes")
+        self._graphs: list[str] | None = None
+        if update is not None and not re.match(r"^https?://", update):
+            raise StoreError(f"sparql:{location}: the update URL must be http(s), e.g. #update=http://HOST/update")
+        self.writable = update is not None
+        self.update_url = update or query_url
+        self.selector = f"sparql:{location}"
+        self.token: str | None = None  # set while changes are staged (see remote_write.staged)
 
-    # -- reading ---------------------------------------------------------------------------------------
-    def _request(self, text: str, graphs: list[str] | None) -> tuple[str, bytes]:
-        fields = [("query", text)] + [("default-graph-uri", g) for g in graphs or ()]
-        request = urllib.request.Request(self.query_url, data=urllib.parse.urlencode(fields).encode("utf-8"),
-                                         headers={"Accept": f"{RESULTS_JSON}, application/n-triples;q=0.9",
+    # -- graph names while staging -------------------------------------------------------------------
+    def graph_name(self, graph: str) -> str:
+        """The server-side name of one of lmakg's graphs (a private copy while a change is staged)."""
+        return f"{STAGING}{self.token}:{graph}" if self.token else graph
+
+    def _staged_graphs(self) -> list[str]:
+        prefix = f"{STAGING}{self.token}:"
+        return [g for g in self._all_graphs() if g.startswith(prefix)]
+
+    # -- HTTP ------------------------------------------------------------------------------------------
+    def post(self, url: str, fields: list[tuple[str, str]], accept: str = "*/*") -> tuple[str, bytes]:
+        """One SPARQL Protocol request; errors are one line naming the URL."""
+        request = urllib.request.Request(url, data=urllib.parse.urlencode(fields).encode("utf-8"),
+                                         headers={"Accept": accept,
                                                   "Content-Type": "application/x-www-form-urlencoded"})
-        user, password = os.environ.get("LMAKG_SPARQL_USER"), os.environ.get("LMAKG_SPARQL_PASSWORD", "")
-        if user:
-            token = base64.b64encode(f"{user}:{password}".encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
+        token = os.environ.get("LMAKG_SPARQL_TOKEN")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            # a new opener per request: urllib's digest handler counts challenges across requests and gives up
+            with _opener([self.query_url, self.update_url]).open(request, timeout=timeout()) as response:
                 return response.headers.get("Content-Type", ""), response.read()
         except urllib.error.HTTPError as exc:
             body = exc.read().decode("utf-8", errors="replace").strip().splitlines()
-            message = f"the SPARQL server at {self.query_url} answered {exc.code}: {(body or [exc.reason])[0][:200]}"
+            message = f"the SPARQL server at {url} answered {exc.code}: {(body or [exc.reason])[0][:300]}"
+            if exc.code in (401, 403):
+                message += " (credentials: LMAKG_SPARQL_USER/LMAKG_SPARQL_PASSWORD or LMAKG_SPARQL_TOKEN)"
             raise (QuerySyntaxError if exc.code == 400 else StoreError)(message) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise StoreError(f"cannot reach the SPARQL server at {self.query_url}: {reason}") from None
+            raise StoreError(f"cannot reach the SPARQL server at {url}: {reason}") from None
 
-    def _text(self, sparql: str, bindings: Mapping[str, Any] | None) -> str:
+    def header(self, sparql: str) -> str:
+        """lmakg's prefixes the text does not declare itself."""
         declared = {m.group(1) or "" for m in DECLARED.finditer(sparql)}
-        header = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items() if k not in declared)
+        return "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items() if k not in declared)
+
+    # -- reading ---------------------------------------------------------------------------------------
+    def _text(self, sparql: str, bindings: Mapping[str, Any] | None) -> str:
         if bindings:
             try:
                 sparql = with_values(sparql, {k: [str(_to_ox(v))] for k, v in bindings.items()})
             except ValueError:
                 raise StoreError("a query with pre-bound variables needs a WHERE clause") from None
-        return header + sparql
+        return self.header(sparql) + sparql
 
     def _run(self, sparql: str, bindings: Mapping[str, Any] | None, graphs: list[str] | None) -> Any:
         if bindings and any(isinstance(_to_ox(v), ox.BlankNode) for v in bindings.values()):
             # a blank node a server returned names nothing in the next request (SPARQL 1.1 Protocol): no rows
             return ox.parse_query_results('{"head": {"vars": []}, "results": {"bindings": []}}',
                                           format=ox.QueryResultsFormat.JSON)
-        content_type, body = self._request(self._text(sparql, bindings), graphs)
+        if graphs is not None:
+            graphs = [self.graph_name(g) for g in graphs]
+        elif self.token:  # while staging, the default graph is the staged copy
+            graphs = self._staged_graphs() or [self.graph_name("urn:lmakg:empty")]
+        elif not self.union:  # the union of the server's graphs, named (the SPARQL 1.1 default graph is its own)
+            if self._graphs is None:
+                self._graphs = self.named_graphs() or ["urn:lmakg:empty"]
+            graphs = self._graphs
+        fields = [("query", self._text(sparql, bindings))] + [("default-graph-uri", g) for g in graphs or ()]
+        content_type, body = self.post(self.query_url, fields, f"{RESULTS_JSON}, application/n-triples;q=0.9")
         try:
             if "sparql-results+json" in content_type:
                 return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
@@ -94,34 +150,94 @@ class RemoteStore(KnowledgeStore):
             raise StoreError(f"the SPARQL server at {self.query_url} sent an answer lmakg cannot read "
                              f"({content_type or 'no content type'}): {exc}") from None
 
+    def _all_graphs(self) -> list[str]:
+        fields = [("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]
+        _type, body = self.post(self.query_url, fields, RESULTS_JSON)
+        try:
+            rows = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        except (SyntaxError, ValueError) as exc:
+            raise StoreError(f"the SPARQL server at {self.query_url} sent an answer lmakg cannot read: {exc}") from None
+        return sorted(r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode))
+
     def named_graphs(self) -> list[str]:
-        return sorted(r["g"].value for r in self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))
+        if self.token:
+            prefix = f"{STAGING}{self.token}:"
+            return sorted(g.removeprefix(prefix) for g in self._staged_graphs())
+        return [g for g in self._all_graphs() if not g.startswith(STAGING)]
+
+    def count(self, graph: str | None = None) -> int:
+        total = 0
+        for name in [graph] if graph else self.named_graphs():
+            rows = list(self._run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", None, [name]))
+            total += int(rows[0]["n"].value) if rows else 0
+        return total
 
     def contains(self, s: Any, p: Any, o: Any, graph: str | None = None) -> bool:
         pattern = f"{_to_ox(s)} {_to_ox(p)} {_to_ox(o)}"
-        return self.ask(f"ASK {{ GRAPH <{graph}> {{ {pattern} }} }}" if graph else f"ASK {{ {pattern} }}")
+        if graph:
+            return bool(self._run(f"ASK {{ {pattern} }}", None, [graph]))
+        return self.ask(f"ASK {{ {pattern} }}")
 
     def _quads(self, graph: str | None) -> Iterator[ox.Quad]:
-        where = f"GRAPH <{graph}> {{ ?s ?p ?o }} BIND(<{graph}> AS ?g)" if graph else "GRAPH ?g { ?s ?p ?o }"
-        for row in self._run(f"SELECT ?s ?p ?o ?g WHERE {{ {where} }}", None, None):
-            yield ox.Quad(row["s"], row["p"], row["o"], row["g"])
+        for name in [graph] if graph else self.named_graphs():
+            for row in self._run("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", None, [name]):
+                yield ox.Quad(row["s"], row["p"], row["o"], ox.NamedNode(name))
 
     def triples(self, graph: str | None = None) -> Iterator[tuple[Any, Any, Any]]:
         for quad in self._quads(graph):
             yield quad.subject, quad.predicate, quad.object
 
     def dump(self, fmt: str, graph: str | None = None) -> bytes:
+        quads = list(self._quads(graph))
+        if fmt in ("ntriples", "nt"):
+            return ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads],
+                                format=ox.RdfFormat.N_TRIPLES)
         if fmt != "nquads":
-            raise StoreError(f"a sparql: store is dumped as N-Quads only, not {fmt}")
-        return ox.serialize(list(self._quads(graph)), format=ox.RdfFormat.N_QUADS)
+            raise StoreError(f"a sparql: store is dumped as N-Quads or N-Triples only, not {fmt}")
+        return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
 
-    # -- writing: not in this version ---------------------------------------------------------------
+    # -- writing (lmakg.knowledge.remote_write) --------------------------------------------------------
     def _refuse(self, *_args: Any, **_kwargs: Any) -> Any:
-        raise StoreError(f"the store {self.location} is read-only in this version: build or change the graph in a "
-                         f"folder (lmakg build --store DIR) and load it into the server")
+        raise StoreError(f"the store {self.location} is read-only: name its update endpoint to write to it, "
+                         f"e.g. --store \"sparql:{self.query_url}#update=http://HOST/update\"")
 
-    load_file = load_turtle = load_data = load_dataset = bulk_load_ntriples = _refuse
-    clear_graph = remove_graph = update = add_triples = remove_node = backup = scratch = _refuse
+    def _writer(self) -> Any:
+        if not self.writable:
+            self._refuse()
+        from lmakg.knowledge import remote_write
+
+        return remote_write
+
+    def load_file(self, path: Any, graph: str, fmt: str | None = None) -> None:
+        self._writer().load_file(self, path, graph, fmt)
+
+    def load_data(self, data: str | bytes, fmt: str, graph: str, base_iri: str | None = None) -> None:
+        self._writer().load_data(self, data, fmt, graph, base_iri)
+
+    def load_dataset(self, data: bytes) -> None:
+        self._writer().load_dataset(self, data)
+
+    def bulk_load_ntriples(self, data: bytes, graph: str) -> None:
+        self.load_data(data, "ntriples", graph)
+
+    def add_triples(self, triples: list[tuple[Any, Any, Any]], graph: str) -> None:
+        self._writer().insert(self, triples, graph)
+
+    def clear_graph(self, graph: str) -> None:
+        self.update(f"DROP SILENT GRAPH <{self.graph_name(graph)}>")
+
+    remove_graph = clear_graph
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update on the server (lmakg's prefixes declared)."""
+        self._writer()
+        self._graphs = None
+        self.post(self.update_url, [("update", self.header(sparql) + sparql)])
+
+    def remove_node(self, iri: str) -> int:
+        return self._writer().remove_node(self, iri)
+
+    backup = scratch = _refuse
 
     def flush(self) -> None:
         return None

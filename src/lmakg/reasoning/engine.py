@@ -30,6 +30,9 @@ from lmakg.reasoning.provenance import (
 )
 from lmakg.reasoning.rules import Rule, RuleError, load_rules
 
+#: store scheme -> the same inference run by that store itself (``sparql``: :mod:`lmakg.reasoning.update`)
+REMOTE: dict[str, Callable[..., InferenceResult]] = {}
+
 
 @dataclass
 class InferenceResult:
@@ -74,6 +77,9 @@ def infer(
 
     Returns what was added. Raises :class:`RuleError` if the fixpoint is not reached in ``max_iterations``.
     """
+    if getattr(store, "scheme", None) in REMOTE:  # a server store: the rules run there, as SPARQL Update
+        return REMOTE[store.scheme](store, rules, max_iterations, record_provenance, progress, incremental, fired,
+                                    clear)
     say = progress or (lambda _m: None)
     rules = load_rules() if rules is None else rules
     start = time.perf_counter()

@@ -28,11 +28,31 @@ def digest(*parts: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
 
 
-def reify(store: KnowledgeStore, triple: tuple[Any, Any, Any]) -> tuple[Any, str, list[tuple[Any, Any, Any]]]:
+def term_key(store: KnowledgeStore, term: Any, blanks: dict[Any, str] | None = None) -> str:
+    """A term's text in a content hash: N-Triples, but a literal's value unescaped, as SPARQL's ``STR`` gives it,
+    and a blank node by its content key (``blank-node-keys.rq``; a store's own labels change from one load to the
+    next), so a SPARQL server computes the same hashes (:mod:`lmakg.reasoning.update`)."""
+    if blanks is not None and term in blanks:
+        return blanks[term]
+    text = store.term_text(term)
+    if text.startswith('"') and "\\" in text:
+        text = f'"{term.value}"{text[text.rindex(chr(34)) + 1:]}'
+    return text
+
+
+def blank_keys(store: KnowledgeStore) -> dict[Any, str]:
+    """The content key of every blank node the rules read (``blank-node-keys.rq``)."""
+    from lmakg.knowledge.queries import engine_query
+
+    _names, rows = store.solutions(engine_query("blank-node-keys"), reasoning_graphs(store))
+    return {row[0]: row[1].value for row in rows}
+
+
+def reify(store: KnowledgeStore, triple: tuple[Any, Any, Any],
+          blanks: dict[Any, str] | None = None) -> tuple[Any, str, list[tuple[Any, Any, Any]]]:
     """The rdf:Statement node naming a triple (by content hash), its hash, and the four triples describing it.
     Used for the premises and conclusions of rule firings and of RDKit perception alike."""
-    text = store.term_text
-    key = digest(f"{text(triple[0])} {text(triple[1])} {text(triple[2])}")
+    key = digest(" ".join(term_key(store, t, blanks) for t in triple))
     node = store.iri(STATEMENT_NS + key)
     rdf_type, statement, subject, predicate, obj = _reification_terms(store.iri)
     return node, key, [(node, rdf_type, statement), (node, subject, triple[0]), (node, predicate, triple[1]),
@@ -146,11 +166,14 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
     def statement(triple: tuple[Any, Any, Any], sink: list[tuple[Any, Any, Any]]) -> tuple[Any, str]:
         found = statements.get(triple)
         if found is None:
-            node, key, description = reify(store, triple)
+            if not blanks and any(store.term_text(t).startswith("_:") for t in triple):
+                blanks.update(blank_keys(store) or {None: ""})  # once, and only where a blank node is met
+            node, key, description = reify(store, triple, blanks)
             sink.extend(description)
             found = statements[triple] = (node, key)
         return found
 
+    blanks: dict[Any, str] = {}
     for rule in rules:
         names, rows = (rows_by_rule[rule.id] if rows_by_rule is not None
                        else store.solutions(rule.select, reasoning_graphs(store)))
@@ -176,7 +199,7 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
                 found = statements.get(triple)
                 node, key = found if found is not None else statement(triple, sink)
                 premise_nodes[key] = node
-            keys = sorted(premise_nodes)
+            keys = list(premise_nodes)  # in premise order (a server computes the same hash: reasoning.update)
             d_node = iri(DERIVATION_NS + digest(rule.iri, *keys))
             sink.append((d_node, rdf_type, derivation_cls))
             sink.append((d_node, used_rule, rule_node))
