@@ -22,13 +22,17 @@ candidate's local names; the representative of a signature is judged under a pla
 nowhere else, and each member's results are the representative's with the placeholder replaced by the member's
 own name, re-sorted (:func:`lmakg.chemistry.predict.canonical_order`).
 
-Not shared (judged under their own names, as ``predict_many`` would): rows with a name or SMILES outside
-printable ASCII, and any signature whose representative could not be placed.
+Not shared (judged under their own names, each alone): rows with a name or SMILES outside printable ASCII, and
+any signature whose representative could not be placed.
+
+Each result is what judging the candidate alone against the graph gives: stand-ins judged together share no
+node of the graph (see :meth:`SharedJudge._judge_representatives`).
 ``tests/chemistry/test_screen.py`` checks that shared judgements equal unshared ones on a varied set.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -46,7 +50,7 @@ CACHE_SIZE = 100_000  # signatures remembered per predictor (oldest forgotten fi
 class SharedJudge:
     """Judges rows of a screen through a :class:`Predictor`, once per signature (see the module docstring)."""
 
-    def __init__(self, predictor: Predictor, batch: int = 500) -> None:
+    def __init__(self, predictor: Predictor, batch: int = 250, run: Any = None) -> None:
         from lmakg.knowledge.queries import run_engine_query
 
         self.predictor = predictor
@@ -56,6 +60,9 @@ class SharedJudge:
         self.cache: OrderedDict[Hashable, dict[str, Any]] = OrderedDict()
         self.unshareable: set[Hashable] = set()
         self.count = 0
+        # judges batches of stand-ins: here by default; a Dask cluster (lmakg.chemistry.scaleout) gives the same
+        # results because the batches are the same
+        self.run = run or self._run_here
         self.structures: dict[str, tuple[Hashable, dict[str, int]]] = {}
 
     def judge(self, rows: list[tuple[Candidate, str]]) -> list[dict[str, Any]]:
@@ -75,6 +82,7 @@ class SharedJudge:
                 continue
             if key not in self.cache and key not in pending:
                 pending[key] = c
+
             prepared.append(("shared", key, (c, slug, species, ions)))
         self._judge_representatives(pending)
         own = [(c, tag) for (kind, key, _extra), (c, tag) in zip(prepared, rows, strict=True)
@@ -92,30 +100,34 @@ class SharedJudge:
         return out
 
     def _own(self, rows: list[tuple[Candidate, str]]) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        for begin in range(0, len(rows), self.batch):
-            part = rows[begin:begin + self.batch]
-            out += self.predictor.judge([c for c, _ in part], [t for _, t in part])
-        return out
+        return [self.predictor.judge([c], [tag])[0] for c, tag in rows]  # rare: each alone, never entangled
 
     def _judge_representatives(self, pending: dict[Hashable, Candidate]) -> None:
+        """Judge one stand-in per new signature, in batches of ``batch`` in the order first seen; the batches go
+        through ``self.run`` (all at once, so that a Dask cluster judges them in parallel)."""
         items = list(pending.items())
+        parts, stand_ins = [], []
         for begin in range(0, len(items), self.batch):
             part = items[begin:begin + self.batch]
-            stand_ins = []
+            made = []
             for _key, c in part:
                 self.count += 1
-                stand_ins.append(Candidate(c.smiles, name=placeholder(self.count), role=c.role,
-                                           concentration=c.concentration, electrolyte=c.electrolyte,
-                                           properties=dict(c.properties), units=dict(c.units)))
-            for (key, _c), stand_in, result in zip(part, stand_ins, self.predictor.judge(stand_ins, [""] * len(part)),
-                                                    strict=True):
+                made.append(Candidate(c.smiles, name=placeholder(self.count), role=c.role,
+                                      concentration=c.concentration, electrolyte=c.electrolyte,
+                                      properties=dict(c.properties), units=dict(c.units)))
+            parts.append(part)
+            stand_ins.append(made)
+        for part, made, results in zip(parts, stand_ins, self.run(stand_ins), strict=True):
+            for (key, _c), stand_in, result in zip(part, made, results, strict=True):
                 if "error" in result:  # judged under its own name instead, with its own error message
                     self.unshareable.add(key)
                     continue
                 self.cache[key] = {"name": stand_in.name, "result": result}
                 if len(self.cache) > CACHE_SIZE:
                     self.cache.popitem(last=False)
+
+    def _run_here(self, batches: list[list[Candidate]]) -> list[list[dict[str, Any]]]:
+        return [self.predictor.judge(b, [""] * len(b)) for b in batches]
 
     def _signature(self, c: Candidate, species: str, ions: list[str]) -> Hashable:
         fragments = c.smiles.split(".")
@@ -157,23 +169,15 @@ def _input(c: Candidate) -> dict[str, Any]:
     return given(c)
 
 
-def _rename(value: Any, old: str, new: str) -> Any:
-    if isinstance(value, str):
-        return value.replace(old, new)
-    if isinstance(value, list):
-        return [_rename(v, old, new) for v in value]
-    if isinstance(value, dict):
-        return {k: _rename(v, old, new) for k, v in value.items()}
-    return value
-
-
 def _renamed(entry: dict[str, Any], c: Candidate, slug: str, species: str, ions: list[str],
              composition: Any = chem.composition) -> dict[str, Any]:
     """The representative's result as the member's: names replaced, own values recomputed, lists re-sorted."""
     from lmakg.knowledge.vocab import local_name
 
     source = entry["result"]
-    out = _rename({k: v for k, v in source.items() if k not in RECOMPUTED}, entry["name"], slug)
+    if "text" not in entry:  # the placeholder and every slug are plain ASCII: replacing in JSON text is exact
+        entry["text"] = json.dumps({k: v for k, v in source.items() if k not in RECOMPUTED}, ensure_ascii=False)
+    out = json.loads(entry["text"].replace(entry["name"], slug))
     out = {"input": _input(c), "species": out.pop("species"), "inchiKey": chem.inchikey(c.smiles),
            "formalCharge": chem.formal_charge(c.smiles), **out}
     out["fMassFraction"] = round(chem.mass_fraction_of(composition(c.smiles), "F"), 4)

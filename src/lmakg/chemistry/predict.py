@@ -146,7 +146,8 @@ def in_context(store: Any, turtle: str, species: str, ions: list[str]) -> dict[t
 
 # conclusions reported only where they hold in the candidate's own design: mechanisms, products, and derived
 # values (a Nernst potential of Rb+ computed for another design's concentration is not this candidate's)
-CONTEXT_PREDICATES = tuple(LMA_IRI + p for p in ("predictedMechanism", "predictedProduct", "hasQuantity"))
+CONTEXT_LOCAL = ("predictedMechanism", "predictedProduct", "ruledOut", "hasConflict")
+CONTEXT_PREDICATES = tuple(LMA_IRI + p for p in (*CONTEXT_LOCAL, "hasQuantity"))
 
 
 def _input(c: Candidate) -> dict[str, Any]:
@@ -174,7 +175,7 @@ def _report(store: Any, c: Candidate, species: str, ions: list[str], hypotheses:
     for s in subjects:
         for row in run_engine_query(store, "predictions-of", node=f"<{s}>"):
             p, o = local_name(row["p"].value), row["o"].value
-            if p in ("predictedProduct", "predictedMechanism") and (s, row["p"].value, o) not in in_context:
+            if p in CONTEXT_LOCAL and (s, row["p"].value, o) not in in_context:
                 continue
             if p == "predictedProduct":
                 forms.add(local_name(o))

@@ -1,25 +1,24 @@
-"""Screening on a Dask cluster: blocks of rows judged by workers, results handed on in input order.
+"""Screening on a Dask cluster: the reasoning is spread over workers, results come out in input order.
 
-Why Dask: a screen of hundreds of thousands of candidates is embarrassingly parallel once the graph is reasoned
-over, and dask.distributed runs the same code on a local cluster of processes (``--workers N``) or on a cluster
-a group already runs (``--scheduler ADDRESS``). Each worker process builds its predictor once (the reasoned
-graph, kept in a module-level cache) and judges every block it is given with it; a block carries the number of
-candidates before it, so its candidates get the same names (``c<n>-``) and the same results as in a serial run.
-At most a few blocks per worker are in flight, so memory does not grow with the file.
+Why Dask: once the graph is reasoned over, judging a screen's distinct signatures (:mod:`lmakg.chemistry.memo`)
+is embarrassingly parallel, and dask.distributed runs the same code on a local cluster of processes
+(``--workers N``) or on a cluster a group already runs (``--scheduler ADDRESS``). The calling process reads the
+rows, computes each candidate's signature (RDKit) and writes the results; the batches of stand-ins it would judge
+itself go to the workers instead, all of a block's batches at once. Each worker process builds its predictor
+once (kept in a module-level cache) and judges every batch it is given with it. The batches are exactly those of
+a serial run, so the results are the serial results, in the same order.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from lmakg.chemistry.candidates import Candidate, PredictionInputError
-from lmakg.chemistry.screening import Row, blocks, iter_candidates, judge_block
 
 INSTALL_HINT = "Dask is not installed: pip install 'lmakg[scale]' (or pip install 'dask[distributed]')"
-_WORKER_STATE: dict[tuple[Any, str | None], tuple[Any, Any]] = {}  # per worker process: (predictor, shared judge)
+_PREDICTORS: dict[tuple[Any, str | None], Any] = {}  # per worker process: the predictor, built on first use
 
 
 def _distributed() -> Any:
@@ -30,26 +29,21 @@ def _distributed() -> Any:
     return distributed
 
 
-def _judge_remote(factory: Callable[..., Any], store: str | None, path: str, before: int, rows: list[Row],
-                  share: bool) -> list[dict[str, Any]]:
-    """Run on a worker: judge one block with the process's predictor (built on first use)."""
-    from lmakg.chemistry.memo import SharedJudge
-
+def _judge_remote(factory: Callable[..., Any], store: str | None, batch: list[Candidate]) -> list[dict[str, Any]]:
+    """Run on a worker: judge one batch of stand-ins with the process's predictor."""
     key = (factory, store)
-    if key not in _WORKER_STATE:
-        predictor = factory(store)
-        _WORKER_STATE[key] = (predictor, SharedJudge(predictor))
-    predictor, shared = _WORKER_STATE[key]
-    return judge_block(predictor, path, before, rows, share, shared)
+    if key not in _PREDICTORS:
+        _PREDICTORS[key] = factory(store)
+    return _PREDICTORS[key].judge(batch, [""] * len(batch))
 
 
 def client_for(workers: int | None = None, scheduler: str | None = None) -> Any:
     """A Dask client: to the cluster at ``scheduler``, else to a new local cluster of ``workers`` processes
-    (one thread each; the predictor is not thread-safe)."""
+    (one thread each; a predictor is not thread-safe)."""
     distributed = _distributed()
     if scheduler:
         try:
-            return distributed.Client(scheduler, timeout="20s")
+            return distributed.Client(scheduler, timeout="10s")
         except (OSError, TimeoutError) as exc:
             raise PredictionInputError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from exc
     cluster = distributed.LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True,
@@ -58,30 +52,19 @@ def client_for(workers: int | None = None, scheduler: str | None = None) -> Any:
 
 
 def iter_screen_dask(path: str | Path, factory: Callable[..., Any], store: str | None, client: Any,
-                     progress: Any = None, share: bool = True, block: int = 1000,
-                     in_flight: int | None = None) -> Iterator[dict[str, Any]]:
-    """Like :func:`lmakg.chemistry.screening.iter_screen`, with the blocks judged on the cluster of ``client``.
-    ``factory(store)`` builds a worker's predictor (a module-level function, so workers import it by name)."""
-    workers = max(1, len(client.scheduler_info().get("workers", {})))
-    limit = in_flight or 2 * workers
-    pending: deque[tuple[Any, int]] = deque()
-    done = 0
-    rows = iter_candidates(path)  # the header is checked here, before any work is sent
-    for before, part in blocks(rows, block):
-        count = sum(1 for _, c, _ in part if isinstance(c, Candidate))
-        pending.append((client.submit(_judge_remote, factory, store, str(path), before, part, share, pure=False),
-                        count))
-        while len(pending) >= limit:
-            done = yield from _collect(pending, done, progress)
-    while pending:
-        done = yield from _collect(pending, done, progress)
+                     progress: Any = None, batch: int | None = None) -> Iterator[dict[str, Any]]:
+    """Like :func:`lmakg.chemistry.screening.iter_screen`, with the reasoning done on the cluster of ``client``.
+    ``factory(store)`` builds a predictor (a module-level function, so workers import it by name); ``batch``:
+    stand-ins per batch (:class:`lmakg.chemistry.memo.SharedJudge`; the default gives the serial batches)."""
+    from lmakg.chemistry.memo import SharedJudge
+    from lmakg.chemistry.screening import iter_screen
 
+    predictor = factory(store)
 
-def _collect(pending: deque[tuple[Any, int]], done: int, progress: Any) -> Iterator[dict[str, Any]]:
-    future, count = pending.popleft()
-    results = future.result()
-    done += count
-    if progress:
-        progress(done)
-    yield from results
-    return done
+    def run(batches: list[list[Candidate]]) -> list[list[dict[str, Any]]]:
+        futures = [client.submit(_judge_remote, factory, store, b, pure=False) for b in batches]
+        return client.gather(futures)
+
+    options = {"batch": batch} if batch else {}
+    shared = SharedJudge(predictor, run=run, **options)
+    yield from iter_screen(path, predictor, progress=progress, shared=shared)

@@ -142,13 +142,14 @@ def judge_block(predictor: Predictor, path: str, before: int, rows: list[Row], s
 
 
 def iter_screen(path: str | Path, predictor: Predictor, progress: Any = None, share: bool = True,
-                block: int = 2000) -> Iterator[dict[str, Any]]:
+                block: int = 5000, shared: Any = None) -> Iterator[dict[str, Any]]:
     """Judge every row of a candidates CSV, streaming: rows are read, judged and handed on one block at a time
     (memory does not grow with the file). Rows with bad input carry their error (file:line: message).
-    ``progress(n_done)`` counts judged candidates."""
+    ``progress(n_done)`` counts judged candidates. ``shared``: the :class:`lmakg.chemistry.memo.SharedJudge` to
+    use (e.g. one whose batches run on Dask, :mod:`lmakg.chemistry.scaleout`)."""
     from lmakg.chemistry.memo import SharedJudge
 
-    shared = SharedJudge(predictor) if share else None
+    shared = shared or (SharedJudge(predictor) if share else None)
     done = 0
     for before, rows in blocks(iter_candidates(path), block):
         results = judge_block(predictor, str(path), before, rows, share, shared)
