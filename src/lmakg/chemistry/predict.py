@@ -25,7 +25,7 @@ from lmakg.chemistry.candidates import (
     known_species,
 )
 from lmakg.knowledge.store import KnowledgeStore, StoreError
-from lmakg.knowledge.vocab import local_name
+from lmakg.knowledge.vocab import LMA_IRI, local_name
 from lmakg.reasoning.context import all_designs, holding, prefetch
 
 
@@ -45,7 +45,7 @@ class Predictor:
     """
 
     def __init__(self, store: str | KnowledgeStore | None = None, progress: Any = None,
-                 annotate: Annotator | None = None) -> None:
+                 annotate: Annotator | None = None, annotate_key: Any = None) -> None:
         from lmakg.chemistry.materialize import materialize, open_knowledge
         from lmakg.knowledge.store import open_store
         from lmakg.reasoning.engine import rule_firings
@@ -72,6 +72,10 @@ class Predictor:
         self.known = known_species(self.store)
         self._evidence = _supporting_index(self.store)
         self.annotate = annotate
+        # what ``annotate`` reads of a structure (SMILES) beyond the graph's facts, for screening's shared
+        # judgements (:mod:`lmakg.chemistry.memo`); None when it reads nothing more
+        self.annotate_key = annotate_key
+        self.location = store
 
     def predict(self, candidate: Candidate, explain: bool = True) -> dict[str, Any]:
         """Predictions for one candidate (a dict, as documented in :func:`predict`)."""
@@ -84,12 +88,15 @@ class Predictor:
         ``progress(n_done)`` is called after each chunk."""
         results: list[dict[str, Any]] = []
         for begin in range(0, len(candidates), chunk):
-            results.extend(self._judge(candidates[begin:begin + chunk], begin, explain))
+            batch = candidates[begin:begin + chunk]
+            results.extend(self.judge(batch, [f"c{begin + i + 1}-" for i in range(len(batch))], explain))
             if progress:
                 progress(len(results))
         return results
 
-    def _judge(self, batch: list[Candidate], offset: int, explain: bool) -> list[dict[str, Any]]:
+    def judge(self, batch: list[Candidate], tags: list[str], explain: bool = False) -> list[dict[str, Any]]:
+        """Judge one batch together (one scratch pad, one incremental run of the rules); ``tags`` keep the
+        IRIs of the candidates apart (``predict_many`` uses ``c<position>-``)."""
         from lmakg.chemistry.perceive import perceive
         from lmakg.reasoning.engine import infer
 
@@ -100,7 +107,7 @@ class Predictor:
         with store.scratch(CANDIDATE_GRAPH):
             for i, c in enumerate(batch):
                 try:
-                    turtle, species, ions = candidate_turtle(c, store, self.known, tag=f"c{offset + i + 1}-")
+                    turtle, species, ions = candidate_turtle(c, store, self.known, tag=tags[i])
                     store.load_turtle(turtle, graph=CANDIDATE_GRAPH)
                     placed.append((c, species, ions, design_of(turtle)))
                 except PredictionInputError as exc:
@@ -125,7 +132,8 @@ class Predictor:
                     out.append({"input": _input(batch[i]), "error": errors[i]})
                     continue
                 c, species, ions, design = entry
-                in_context = holding(store, design, [species, *ions], designs, cache=derivations)
+                in_context = holding(store, design, [species, *ions], designs, predicates=CONTEXT_PREDICATES,
+                                     cache=derivations)
                 out.append(_report(store, c, species, ions, next(annotations), self._evidence, explain, in_context))
         return out
 
@@ -138,7 +146,13 @@ def design_of(turtle: str) -> str:
 
 def in_context(store: Any, turtle: str, species: str, ions: list[str]) -> dict[tuple[str, str, str], list[str]]:
     """The conclusions about a candidate that hold in its own design (after the rules ran)."""
-    return holding(store, design_of(turtle), [species, *ions], all_designs(store))
+    return holding(store, design_of(turtle), [species, *ions], all_designs(store), predicates=CONTEXT_PREDICATES)
+
+
+# conclusions reported only where they hold in the candidate's own design: mechanisms, products, and derived
+# values (a Nernst potential of Rb+ computed for another design's concentration is not this candidate's)
+CONTEXT_LOCAL = ("predictedMechanism", "predictedProduct", "ruledOut", "hasConflict")
+CONTEXT_PREDICATES = tuple(LMA_IRI + p for p in (*CONTEXT_LOCAL, "hasQuantity"))
 
 
 def _input(c: Candidate) -> dict[str, Any]:
@@ -166,7 +180,7 @@ def _report(store: Any, c: Candidate, species: str, ions: list[str], hypotheses:
     for s in subjects:
         for row in run_engine_query(store, "predictions-of", node=f"<{s}>"):
             p, o = local_name(row["p"].value), row["o"].value
-            if p in ("predictedProduct", "predictedMechanism") and (s, row["p"].value, o) not in in_context:
+            if p in CONTEXT_LOCAL and (s, row["p"].value, o) not in in_context:
                 continue
             if p == "predictedProduct":
                 forms.add(local_name(o))
@@ -192,7 +206,8 @@ def _report(store: Any, c: Candidate, species: str, ions: list[str], hypotheses:
     out["derived"] = [{"kind": local_name(r["kind"].value), "of": local_name(s), "value": float(r["value"].value),
                        "unit": r["symbol"].value if "symbol" in r else local_name(r["unit"].value),
                        "rule": r["agentLabel"].value if "agentLabel" in r else local_name(r["derivedBy"].value)}
-                      for s in subjects for r in run_engine_query(store, "derived-values", node=f"<{s}>")]
+                      for s in subjects for r in run_engine_query(store, "derived-values", node=f"<{s}>")
+                      if (s, LMA_IRI + "hasQuantity", r["q"].value) in in_context]
     notes = [text for kind, text in NOT_ASSESSED.items() if kind not in c.properties]
     if any(chem.formal_charge(f) > 0 for f in c.smiles.split(".")) and c.concentration is None:
         notes.append("no concentration given: the Nernst potential (Eq. 1) and shielding were not assessed")
@@ -203,7 +218,20 @@ def _report(store: Any, c: Candidate, species: str, ions: list[str], hypotheses:
     out["notAssessed"] = notes
     if hypotheses is not None:
         out["hypotheses"] = hypotheses
-    return out
+    return canonical_order(out)
+
+
+def canonical_order(result: dict[str, Any]) -> dict[str, Any]:
+    """Sort a result's lists by their content (names included), so the order never depends on the store's
+    internal order or on which IRIs a candidate was given: derived values by (of, kind, rule, value, unit),
+    hypotheses best first (score, then id). :mod:`lmakg.chemistry.memo` re-sorts after renaming."""
+    result["mechanisms"] = sorted(result["mechanisms"], key=lambda m: (m["id"], m["of"]))
+    result["ruledOut"] = sorted(result["ruledOut"], key=lambda r: (r["species"], r["mechanism"]))
+    result["derived"] = sorted(result["derived"], key=lambda d: (d["of"], d["kind"], d["rule"], d["value"], d["unit"]))
+    if isinstance(result.get("hypotheses"), list) and all(isinstance(h, dict) and "score" in h and "id" in h
+                                                          for h in result["hypotheses"]):
+        result["hypotheses"] = sorted(result["hypotheses"], key=lambda h: (-h["score"], h["id"]))
+    return result
 
 
 def predict(c: Candidate, store: str | None = None) -> dict[str, Any]:

@@ -45,11 +45,18 @@ def parse_smiles(smiles: str) -> Any:
     return mol
 
 
+@lru_cache(maxsize=256)
+def _read_only(smiles: str) -> Any:
+    """A parsed molecule shared by the read-only functions below (never handed out: callers of
+    :func:`parse_smiles` get their own copy): screening asks several of them about one SMILES in a row."""
+    return parse_smiles(smiles)
+
+
 @lru_cache(maxsize=65536)  # pure function of the text; screening asks for it several times
 def inchikey(smiles: str) -> str:
     """Standard InChIKey of a SMILES."""
     chem = _rdkit()
-    key = chem.MolToInchiKey(parse_smiles(smiles))
+    key = chem.MolToInchiKey(_read_only(smiles))
     if not key:
         raise ChemistryError(f"RDKit cannot compute an InChIKey for {smiles!r}")
     return key
@@ -59,7 +66,7 @@ def inchikey(smiles: str) -> str:
 def formal_charge(smiles: str) -> int:
     """Net formal charge of a SMILES (all fragments)."""
     chem = _rdkit()
-    return int(chem.GetFormalCharge(parse_smiles(smiles)))
+    return int(chem.GetFormalCharge(_read_only(smiles)))
 
 
 def elements_of_smiles(smiles: str) -> set[str]:
@@ -97,7 +104,7 @@ def elements_of_composition(composition: str) -> set[str]:
 def matches(smiles: str, smarts_patterns: dict[str, str]) -> set[str]:
     """Keys of the SMARTS patterns that match a structure (repeat units with [*] included)."""
     chem = _rdkit()
-    mol = parse_smiles(smiles)
+    mol = _read_only(smiles)
     found = set()
     for key, smarts in smarts_patterns.items():
         pattern = _pattern(smarts)
@@ -129,7 +136,7 @@ def perceive_smiles(smiles: str, smarts_patterns: dict[str, str]) -> Perception:
     ({'N': 1, 'O': 3}, -1, ['nitrate'])
     """
     chem = _rdkit()
-    mol = parse_smiles(smiles)
+    mol = _read_only(smiles)
     found = frozenset(key for key, smarts in smarts_patterns.items()
                       if (pattern := _pattern(smarts)) is not None and mol.HasSubstructMatch(pattern))
     return Perception(_composition(mol), int(chem.GetFormalCharge(mol)), found)
@@ -144,7 +151,12 @@ def composition(smiles: str) -> dict[str, int]:
     >>> composition("[Li+].F[P-](F)(F)(F)(F)F")
     {'F': 6, 'Li': 1, 'P': 1}
     """
-    return _composition(parse_smiles(smiles))
+    return dict(_cached_composition(smiles))
+
+
+@lru_cache(maxsize=4096)
+def _cached_composition(smiles: str) -> dict[str, int]:
+    return _composition(_read_only(smiles))
 
 
 def _composition(mol: Any) -> dict[str, int]:

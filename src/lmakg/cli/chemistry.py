@@ -39,6 +39,10 @@ def predict(
                                                   "default: CSV on standard output")] = None,
     out_format: Annotated[str | None, typer.Option("--format", help="batch output format: csv or json "
                                                    "(default: from --out's extension, else csv)")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="batch mode: judge blocks of rows on a "
+                                                "local Dask cluster of N processes (needs lmakg[scale])")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="batch mode: judge blocks of rows on the "
+                                                  "Dask cluster at this address, e.g. tcp://10.0.0.5:8786")] = None,
     store: StoreOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -51,8 +55,10 @@ def predict(
     if (smiles is None) == (file is None):
         fail("give either --smiles SMILES or --file CANDIDATES.csv")
     if file is not None:
-        _predict_batch(file, out_file, out_format or ("json" if json_out else None), store)
+        _predict_batch(file, out_file, out_format or ("json" if json_out else None), store, workers, scheduler)
         return
+    if workers is not None or scheduler is not None:
+        fail("--workers and --scheduler apply to a batch screen (--file CANDIDATES.csv)")
     try:
         candidate = Candidate(smiles=smiles or "", name=name, role=role,
                               concentration=parse_concentration(concentration), electrolyte=electrolyte)
@@ -140,35 +146,63 @@ def design(
     render(report, make_console())
 
 
-def _predict_batch(file: Path, out_file: Path | None, out_format: str | None, store: str | None) -> None:
-    """`lmakg predict --file`: screen a CSV of candidates with a progress bar; bad rows are reported
-    (file:line: message) and kept in the output with status 'error', the others are judged."""
+def _predict_batch(file: Path, out_file: Path | None, out_format: str | None, store: str | None,
+                   workers: int | None = None, scheduler: str | None = None) -> None:
+    """`lmakg predict --file`: screen a CSV of candidates with a progress bar, streaming (rows are read, judged and
+    written a block at a time; the output file appears whole at the end or not at all). Bad rows are reported
+    (file:line: message) and kept in the output with status 'error', the others are judged. With --workers or
+    --scheduler the blocks are judged on a Dask cluster, in the same order and with the same results."""
+    import sys
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from lmakg.chemistry.candidates import PredictionInputError
-    from lmakg.chemistry.screening import read_candidates, screen, write_results
+    from lmakg.chemistry.screening import ResultWriter, iter_candidates, iter_screen
     from lmakg.hypotheses import joins
     from lmakg.knowledge.store import StoreError
 
     fmt = out_format or (out_file.suffix.lstrip(".").lower() if out_file is not None else "csv")
     if fmt not in ("csv", "json"):
         fail(f"unknown output format {fmt!r} (from --format or the --out extension); use csv or json")
+    if workers is not None and scheduler is not None:
+        fail("give either --workers N (a local Dask cluster) or --scheduler ADDRESS (an existing one), not both")
     err = make_console(stderr=True)
+    judged = failed = 0
+    client = None
     try:
-        total = sum(1 for _, c, _ in read_candidates(file) if not isinstance(c, str))
+        total = sum(1 for _, c, _ in iter_candidates(file) if not isinstance(c, str))
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err, transient=True) as bar:
+                      TimeRemainingColumn(), console=err, transient=True) as bar, \
+                ResultWriter(out_file, fmt, stream=sys.stdout) as out:
             task = bar.add_task("loading the reasoned graph", total=total)
-            predictor = joins.predictor(store)
-            bar.update(task, description="judging candidates")
-            results = screen(file, predictor, progress=lambda done: bar.update(task, completed=done))
-        text = write_results(results, out_file, fmt)
+
+            def progress(done: int) -> None:
+                bar.update(task, completed=done)
+
+            if workers is not None or scheduler is not None:
+                from lmakg.chemistry.scaleout import client_for, iter_screen_dask
+
+                bar.update(task, description="starting Dask workers" if workers else "connecting to Dask")
+                client = client_for(workers, scheduler)
+                bar.update(task, description="judging candidates on Dask")
+                results = iter_screen_dask(file, joins.predictor, store, client, progress=progress)
+            else:
+                predictor = joins.predictor(store)
+                bar.update(task, description="judging candidates")
+                results = iter_screen(file, predictor, progress=progress)
+            for result in results:
+                out.write(result)
+                judged += 1
+                if "error" in result:
+                    failed += 1
+                    bar.console.print(f"[yellow]skipped[/yellow] {result['error']}", highlight=False)
     except (PredictionInputError, StoreError) as exc:
         fail(str(exc))
-    failed = [r["error"] for r in results if "error" in r]
-    for message in failed:
-        err.print(f"[yellow]skipped[/yellow] {message}", highlight=False)
-    if text is not None:
-        typer.echo(text, nl=False)
-    err.print(f"judged {len(results) - len(failed)} of {len(results)} candidates"
+    finally:
+        if client is not None:
+            cluster = client.cluster
+            client.close()
+            if cluster is not None and workers is not None:
+                cluster.close()
+    err.print(f"judged {judged - failed} of {judged} candidates"
               + (f"; results in {out_file}" if out_file else ""), highlight=False)

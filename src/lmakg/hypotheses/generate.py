@@ -53,7 +53,7 @@ from lmakg.reasoning.evidence import (
 class _Context:
     """Everything the generator reads from the store, fetched once."""
 
-    def __init__(self, store: KnowledgeStore) -> None:
+    def __init__(self, store: KnowledgeStore, filters: list[Any] | None = None) -> None:
         self.family_of: dict[str, str] = {}
         self.labels: dict[str, str] = {}
         for row in run_engine_query(store, "mechanism-families"):
@@ -132,7 +132,7 @@ class _Context:
                 "references": set(), "how": row["how"].value})
             if "referenceNumber" in row:
                 entry["references"].add(int(row["referenceNumber"].value))
-        self.filters = load_filters(store)
+        self.filters = load_filters(store) if filters is None else filters  # given: loaded once by the caller
         self.vetoed = vetoed_designs(self.filters, roles_by_design)
         self.vetoed_hypotheses: list[dict[str, Any]] = []  # proposed only through a vetoed use: not proposed
         self.fluorides: dict[str, list[str]] = defaultdict(list)
