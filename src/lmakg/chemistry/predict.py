@@ -53,14 +53,9 @@ class Predictor:
 
         say = progress or (lambda _m: None)
         self.rules = load_rules()
-        if isinstance(store, KnowledgeStore):  # a store already reasoned over in this process (never written to)
-            say("copying the reasoned graph into the predictor")
-            self.store = open_store()
-            self.store.load_dataset(store.dump("nquads"))
-            self.fired = rule_firings(self.store, self.rules)
-        elif store:
-            say(f"copying the reasoned store {store} into memory")
-            source = open_knowledge(store)
+        if store is not None and store != "":  # a reasoned store of this process (never written to) or a store location: copied into memory
+            say(f"copying the reasoned store {store if isinstance(store, str) else ''} into memory")
+            source = store if isinstance(store, KnowledgeStore) else open_knowledge(store)
             self.store = open_store()
             self.store.load_dataset(source.dump("nquads"))
             del source
