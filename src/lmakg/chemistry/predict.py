@@ -53,7 +53,8 @@ class Predictor:
 
         say = progress or (lambda _m: None)
         self.rules = load_rules()
-        if store is not None and store != "":  # a reasoned store of this process (never written to) or a store location: copied into memory
+        # a reasoned store of this process (never written to) or a store location: copied into memory
+        if store is not None and store != "":
             say(f"copying the reasoned store {store if isinstance(store, str) else ''} into memory")
             source = store if isinstance(store, KnowledgeStore) else open_knowledge(store)
             self.store = open_store()
