@@ -13,12 +13,23 @@ def formulations(knowledge):
     return {h.id: h for h in generate(knowledge, kinds=("formulation",))}
 
 
-def test_diluents_are_tried_in_the_reviews_lhce_and_judged_lhce(formulations):
-    """§5.1 [144]: LiFSI-1.2DME-3 diluent; TTE meets the diluent requirements (a hydrofluoroether)."""
+def test_diluents_are_tried_in_the_reviews_lhce_and_judged_lhce(knowledge, formulations):
+    """§5.1 [144]: LiFSI-1.2DME-3 diluent; TTE meets the diluent requirements (a hydrofluoroether). Its score is
+    the evidence score plus the assess weight times the gain over the base electrolyte without the diluent (the
+    HCE LiFSI-1.2DME, §5.1): diluting the HCE into an LHCE is the review's improvement, so the gain is positive."""
+    from lmakg.formulations.assess import Assessor
+    from lmakg.reasoning.evidence import ScoreModel
+
     tte = formulations["H-form-LiFSI-DME-diluent--TTE"]
     assert tte.label == "LiFSI-1.2DME-3TTE"
     assert tte.assessment["regime"] == "regime-lhce"
-    assert tte.score == tte.assessment["score"]
+    base = Assessor(knowledge).assess("LiFSI-1.2DME")
+    assert base["regime"]["id"] == "regime-hce"
+    assert tte.assess_gain == pytest.approx(tte.assessment["score"] - base["score"]) and tte.assess_gain > 0
+    model = ScoreModel.from_store(knowledge)
+    evidence = sum(f["strength"] for f in tte.families.values())
+    expected = evidence - model.penalty * min(len(tte.tradeoffs), model.max_tradeoffs) + model.assess * tte.assess_gain
+    assert tte.score == pytest.approx(expected)
     assert not tte.novel and "design-LHCE-DME-TTE" in tte.novelty  # the review's own design
 
 

@@ -12,7 +12,7 @@ import pytest
 from lmakg.cli import app
 from lmakg.hypotheses.generate import generate
 from lmakg.knowledge.vocab import LMK_IRI
-from lmakg.reasoning.evidence import ABSTAIN_BELOW
+from lmakg.reasoning.evidence import ScoreModel
 
 GOLDEN = tomllib.loads((Path(__file__).parents[1] / "golden" / "inferences.toml").read_text(encoding="utf-8"))
 
@@ -31,12 +31,13 @@ def test_review_multifunctional_designs_come_back(ranked, case):
         [(h.id, sorted(h.families)) for h in hits]
 
 
-def test_every_hypothesis_is_explained(ranked):
+def test_every_hypothesis_is_explained(knowledge, ranked):
+    abstain = ScoreModel.from_store(knowledge).abstain
     assert len(ranked) >= 20
     for h in ranked:
         assert len(h.families) >= 2
         for family, info in h.families.items():
-            assert info["strength"] >= ABSTAIN_BELOW - 1e-9
+            assert info["strength"] >= abstain - 1e-9
             assert info["evidence"], (h.id, family)
             for e in info["evidence"]:
                 if e.kind == "rule":
@@ -63,13 +64,23 @@ def test_ruled_out_mechanism_is_never_proposed(ranked):
             assert "ElectrostaticShielding" not in h.mechanisms
 
 
-def test_scores_follow_the_documented_formula(ranked):
-    from lmakg.reasoning.evidence import CONFLICT_PENALTY, MAX_CONFLICTS
+def _weights() -> dict[str, float]:
+    """The curator's evidence weights, read straight from the data file (not through lmakg's loader)."""
+    import rdflib
 
+    g = rdflib.Graph().parse(Path(__file__).parents[2] / "kg" / "curator" / "evidence-weights.ttl")
+    lma = rdflib.Namespace("https://w3id.org/lmakg/ontology#")
+    (model,) = g.subjects(rdflib.RDF.type, lma.EvidenceScoreModel)
+    return {p: float(g.value(model, lma[p])) for p in ("tradeoffPenalty", "maxTradeoffsCounted", "abstainBelow")}
+
+
+def test_scores_follow_the_documented_formula(ranked):
+    w = _weights()
     for h in (x for x in ranked if x.kind == "component"):
-        expected = sum(f["strength"] for f in h.families.values()) - CONFLICT_PENALTY * min(len(h.tradeoffs),
-                                                                                           MAX_CONFLICTS)
+        expected = sum(f["strength"] for f in h.families.values()) - w["tradeoffPenalty"] * min(
+            len(h.tradeoffs), w["maxTradeoffsCounted"])
         assert abs(h.score - expected) < 1e-9, h.id
+        assert h.breakdown["score"] == round(h.score, 3) and h.breakdown["assessGain"] is None, h.id
 
 
 def test_output_is_deterministic(knowledge, ranked):

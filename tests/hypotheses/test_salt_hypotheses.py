@@ -19,7 +19,7 @@ def test_a_caesium_borate_salt_shields_and_builds_the_sei(knowledge):
     BOB- is a reactive borate anion (§4.1): SEI formation."""
     ctx = _Context(knowledge)
     known = {card["inchiKey"] for card in ctx.cards.values() if card.get("inchiKey")}
-    (h,) = salt_hypotheses(knowledge, ctx.rules, ctx.family_by_mechanism, known, only={"CsBOB"})
+    (h,) = salt_hypotheses(knowledge, ctx.rules, ctx.family_by_mechanism, known, ctx.model, only={"CsBOB"})
     assert h.id == "H-salt-CsBOB" and h.novel and h.kind == "salt"
     assert {"UniformLiFlux", "SEIOptimization"} <= set(h.families)
     assert "ElectrostaticShielding" in h.mechanisms

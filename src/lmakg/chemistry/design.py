@@ -67,10 +67,10 @@ def judge(graph: MoveContext, structures: list[Structure], roles: list[str], sto
         if "error" in result:
             judged.append({"structure": s, "error": result["error"]})
             continue
-        evidence = prediction_evidence(result["mechanisms"], graph.rules)
+        evidence = prediction_evidence(result["mechanisms"], graph.rules, graph.model)
         tradeoffs = _tradeoffs(graph, result["conflicts"], s.chain)
         excluded = {r["mechanism"] for r in result.get("ruledOut", [])}
-        families, score = score_evidence(graph.family_of, evidence, tradeoffs, excluded)
+        families, score = score_evidence(graph.family_of, evidence, tradeoffs, graph.model, excluded)
         judged.append({"structure": s, "role": role, "result": result, "families": families, "score": score,
                        "tradeoffs": tradeoffs})
     return judged

@@ -19,6 +19,7 @@ from lmakg.chemistry import structures as chem
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import local_name
+from lmakg.reasoning.evidence import ScoreModel, rule_metadata
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -167,14 +168,8 @@ class MoveContext:
             implied = set().union(*(broader[r] for r in found))
             for role in found - implied:
                 self.roles[species][role] += 1
-        self.rules: dict[str, dict[str, Any]] = {}
-        for row in run_engine_query(store, "rule-metadata"):
-            self.rules[local_name(row["rule"].value)] = {
-                "label": row["label"].value if "label" in row else local_name(row["rule"].value),
-                "confidence": float(row["confidence"].value) if "confidence" in row else 0.5,
-                "principle": local_name(row["principle"].value) if "principle" in row else None,
-                "principleLabel": row["principleLabel"].value if "principleLabel" in row else None,
-                "section": row["sectionNumber"].value if "sectionNumber" in row else None}
+        self.model = ScoreModel.from_store(store)
+        self.rules = rule_metadata(store, self.model, local_name)
         self.family_of = {local_name(r["mechanism"].value): local_name(r["family"].value)
                           for r in run_engine_query(store, "mechanism-families")}
         self.tradeoffs: dict[str, dict[str, Any]] = {}

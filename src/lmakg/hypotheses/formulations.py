@@ -5,8 +5,9 @@ with an ``{additive}`` or ``{diluent}`` slot) is filled with every species recor
 those the candidate filters exclude, and the formulation is judged by ``lmakg assess``
 (:mod:`lmakg.formulations.assess`): regime, mechanisms and SEI products *in this formulation*, trade-offs and
 the assess score. The hypothesis's families come from the mechanisms the rules conclude in the formulation (its
-explanation); its score is the assess score — the formulation's predicted Li reversibility by the review's
-principles, which already counts its regime, SEI formers and trade-offs — with its breakdown.
+explanation), scored like every kind, plus the assess-score gain over the template's base electrolyte without the
+candidate (``lma:baseElectrolyteText``): the formulation's predicted improvement in Li reversibility by the
+review's principles (regime, SEI formers, trade-offs), weighed by the evidence score model's ``lma:assessWeight``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from lmakg.hypotheses.model import Hypothesis
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import local_name
-from lmakg.reasoning.evidence import Evidence, family_table
+from lmakg.reasoning.evidence import Evidence, ScoreModel, family_table
 
 SLOTS = {"Additive": "{additive}", "Diluent": "{diluent}"}
 
 
 def formulation_hypotheses(store: KnowledgeStore, family: Any, filters: list[Filter], cards: dict[str, Any],
-                           rules: dict[str, dict[str, Any]], store_location: str | None = None,
+                           rules: dict[str, dict[str, Any]], model: ScoreModel, store_location: str | None = None,
                            progress: Any = None, assessor: Any = None) -> list[Hypothesis]:
     """``rules``: rule IRI -> metadata (its ``confidence`` weighs the evidence, as for every kind); ``assessor``: a
     warm :class:`~lmakg.formulations.assess.Assessor` to share (one is made over ``store_location`` if not given)."""
@@ -36,6 +37,7 @@ def formulation_hypotheses(store: KnowledgeStore, family: Any, filters: list[Fil
     for row in run_engine_query(store, "formulation-templates"):
         t = templates.setdefault(row["template"].value, {"text": row["text"].value, "role": local_name(
             row["role"].value), "section": row.get("sectionNumber") and row["sectionNumber"].value,
+            "base": row["base"].value if "base" in row else None,
             "references": set(), "species": set()})
         if "referenceNumber" in row:
             t["references"].add(int(row["referenceNumber"].value))
@@ -59,7 +61,10 @@ def formulation_hypotheses(store: KnowledgeStore, family: Any, filters: list[Fil
             if any((species, t["role"]) in f.vetoes for f in filters):  # a use the review reports as a failure
                 continue
             tried.append((iri, species, t["text"].replace(slot, name)))
-    results = assessor.assess_many([text for _t, _s, text in tried])
+    bases = sorted({t["base"] for t in templates.values() if t["base"]})  # judged in the same run of the rules
+    results = assessor.assess_many([text for _t, _s, text in tried] + bases)
+    results, base_results = results[:len(tried)], results[len(tried):]
+    base_score = {b: r["score"] for b, r in zip(bases, base_results, strict=True) if not isinstance(r, AssessError)}
     out = []
     for (template, species, text), result in zip(tried, results, strict=True):
         if isinstance(result, AssessError):
@@ -67,7 +72,7 @@ def formulation_hypotheses(store: KnowledgeStore, family: Any, filters: list[Fil
         evidence = [Evidence("rule", m["id"], confidence[rule], rule=rule, rule_label=f"{rule_info[rule]} (in {text})",
                              via=c["id"], section=templates[template]["section"])
                     for c in result["components"] for m in c["mechanisms"] for rule in m["rules"] if rule in confidence]
-        families = {k: v for k, v in family_table(family, evidence, set()).items() if v["counted"]}
+        families = {k: v for k, v in family_table(family, evidence, set(), model).items() if v["counted"]}
         if len(families) < 2:
             continue
         tradeoffs = [{"id": t["criterion"], "label": t["term"], "statement": "; ".join(t["because"]),
@@ -77,10 +82,13 @@ def formulation_hypotheses(store: KnowledgeStore, family: Any, filters: list[Fil
                       for c in result["components"]]
         h = Hypothesis(id=f"H-form-{local_name(template).removeprefix('template-')}--{local_name(species)}",
                        kind="formulation", label=text, components=components, families=families,
-                       tradeoffs=tradeoffs, excluded=[], novel=True, score=result["score"],
+                       tradeoffs=tradeoffs, excluded=[], novel=True, score=0.0,
                        pattern=local_name(template), members={species})
-        h.assessment = {"score": result["score"], "regime": result["regime"]["id"],
-                        "breakdown": result["scoreBreakdown"] + result["tradeoffs"],
+        base = templates[template]["base"]
+        if base in base_score:
+            h.assess_gain = result["score"] - base_score[base]
+        h.assessment = {"score": result["score"], "regime": result["regime"]["id"], "base": base,
+                        "baseScore": base_score.get(base), "breakdown": result["scoreBreakdown"] + result["tradeoffs"],
                         "notAssessed": result["notAssessed"]}
         out.append(h)
     return out

@@ -11,18 +11,20 @@ Two kinds, both built from the inferred graph (``lmakg.reasoning.engine``) and t
   review's design moves (``kg/design-moves.ttl``) and judged by the rules (``lmakg.chemistry.design``). Not in the
   default because judging new structures means reasoning over them (seconds, not milliseconds).
 
-Scoring (also in the README):
+Scoring (also in the README; the numbers are data, kg/curator/evidence-weights.ttl, read by
+:class:`lmakg.reasoning.evidence.ScoreModel`):
 
-* each piece of evidence for a mechanism family has a weight: 1.0 when the review itself attributes the
-  mechanism to the species in a design, else the rule's ``lma:confidence``;
-* family strength = highest weight + 0.1 per further independent piece of evidence (at most +0.3);
-* a family counts only if its strength is at least ``ABSTAIN_BELOW`` (0.6): weak support abstains;
-* score = pattern confidence (1 for component hypotheses) x sum of counted family strengths
-  - 0.15 per distinct trade-off that applies (at most three);
+* each piece of evidence for a mechanism family has a weight: the review's own attribution of the mechanism to
+  the species in a design (1.0), else the rule's ``lma:confidence``;
+* family strength = highest weight + a bonus per further independent piece of evidence (0.1, at most 0.3);
+* a family counts only if its strength reaches the abstention threshold (0.6): weak support abstains;
+* score = pattern confidence (1 but for combination hypotheses) x sum of counted family strengths
+  - 0.15 per distinct trade-off that applies (at most three) + 0.5 x the assess-score gain of the hypothesis's
+  formulation over its base electrolyte (formulation kind; the other kinds: not judged, nothing added);
 * a hypothesis needs two counted families; a mechanism a principle rules out for a part (lma:ruledOut)
   is never proposed (the hypothesis drops it, and a combination built on it is dropped).
 
-Output is deterministic: sorted by score (descending), then id.
+Output is deterministic: sorted by score (descending), then by evidence quality, then id.
 """
 
 from __future__ import annotations
@@ -40,34 +42,20 @@ from lmakg.hypotheses.salts import salt_hypotheses
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import USER_GRAPHS, local_name
-from lmakg.reasoning.evidence import (
-    CONFLICT_PENALTY,
-    MAX_CONFLICTS,
-    USER_EVIDENCE_WEIGHT,
-    Evidence,
-    family_table,
-    score,
-)
+from lmakg.reasoning.evidence import Evidence, ScoreModel, family_table, rule_metadata, tradeoff_penalty
 
 
 class _Context:
     """Everything the generator reads from the store, fetched once."""
 
     def __init__(self, store: KnowledgeStore, filters: list[Any] | None = None) -> None:
+        self.model = ScoreModel.from_store(store)
         self.family_of: dict[str, str] = {}
         self.labels: dict[str, str] = {}
         for row in run_engine_query(store, "mechanism-families"):
             self.family_of[row["mechanism"].value] = local_name(row["family"].value)
         self.family_by_mechanism = {local_name(m): f for m, f in self.family_of.items()}
-        self.rules: dict[str, dict[str, Any]] = {}
-        for row in run_engine_query(store, "rule-metadata"):
-            self.rules[row["rule"].value] = {
-                "label": row["label"].value if "label" in row else local_name(row["rule"].value),
-                "confidence": float(row["confidence"].value) if "confidence" in row else 0.5,
-                "principle": local_name(row["principle"].value) if "principle" in row else None,
-                "principleLabel": row["principleLabel"].value if "principleLabel" in row else None,
-                "section": row["sectionNumber"].value if "sectionNumber" in row else None,
-            }
+        self.rules = rule_metadata(store, self.model)
         self.design_info: dict[str, dict[str, Any]] = {}
         for row in run_engine_query(store, "design-references"):
             info = self.design_info.setdefault(row["design"].value, {"refs": set(), "section": None})
@@ -101,18 +89,19 @@ class _Context:
                 info = self.design_info.get(design, {})
                 if graph.startswith(USER_GRAPHS):  # a user's addition speaks for the user, never for the review
                     self.curated[species].append(Evidence(
-                        "user", local_name(row["mechanism"].value), USER_EVIDENCE_WEIGHT,
+                        "user", local_name(row["mechanism"].value), self.model.user,
                         designs=[local_name(design)], via=f"user: {graph.removeprefix(USER_GRAPHS)}"))
                     continue
                 self.curated[species].append(Evidence(
-                    "review", local_name(row["mechanism"].value), 1.0, designs=[local_name(design)],
+                    "review", local_name(row["mechanism"].value), self.model.review, designs=[local_name(design)],
                     section=info.get("section"), references=sorted(info.get("refs", set()))))
         derivation_designs: dict[str, list[str]] = defaultdict(list)
         for row in run_engine_query(store, "derivation-designs"):
             derivation_designs[row["derivation"].value].append(local_name(row["design"].value))
         self.predicted: dict[str, list[Evidence]] = defaultdict(list)
         for row in run_engine_query(store, "predicted-evidence"):
-            rule = self.rules.get(row["rule"].value, {"confidence": 0.5, "label": local_name(row["rule"].value)})
+            rule = self.rules.get(row["rule"].value, {"confidence": self.model.default_confidence,
+                                                      "label": local_name(row["rule"].value)})
             designs = sorted(set(derivation_designs.get(row["derivation"].value, [])))
             refs = sorted({r for d in designs for r in self._refs(d)})
             self.predicted[row["subject"].value].append(Evidence(
@@ -188,12 +177,12 @@ def _component_hypotheses(ctx: _Context) -> list[Hypothesis]:
             continue  # designs carry predictions too; hypotheses are about species
         excluded = ctx.ruled_out.get(species, set())
         vetoes: list[dict[str, Any]] = []
-        families = family_table(ctx.family, ctx.evidence_of(species, vetoes), excluded)
+        families = family_table(ctx.family, ctx.evidence_of(species, vetoes), excluded, ctx.model)
         counted = {k: v for k, v in families.items() if v["counted"]}
         if len(counted) < 2:
             if vetoes:  # would it have been proposed without the use the review reports as a failure?
                 unvetoed = family_table(ctx.family, ctx.curated.get(species, []) + ctx.predicted.get(species, []),
-                                        excluded)
+                                        excluded, ctx.model)
                 if sum(v["counted"] for v in unvetoed.values()) >= 2:
                     ctx.vetoed_hypotheses.append({"id": f"H-{local_name(species)}", "label": species, "filters": [
                         {"filter": v["filter"], "label": v["reason"], "caught": v["mechanism"],
@@ -208,7 +197,7 @@ def _component_hypotheses(ctx: _Context) -> list[Hypothesis]:
             components=[card], families=counted, tradeoffs=tradeoffs,
             excluded=[{"mechanism": m, "reason": "ruled out by a principle (lma:ruledOut)"} for m in sorted(excluded)]
             + vetoes,
-            novel=len(reported) < 2, score=score(counted, tradeoffs), members={species}))
+            novel=len(reported) < 2, score=0.0, members={species}))
     return out
 
 
@@ -239,7 +228,7 @@ def _combination_hypotheses(ctx: _Context, store: KnowledgeStore) -> list[Hypoth
                 for item in ctx.evidence_of(part):
                     if item.mechanism == mechanism:
                         evidence.append(Evidence(**{**item.__dict__, "via": local_name(part)}))
-        rule_info = pattern_rules.get(local_name(h["pattern"]), {"confidence": 0.6})
+        rule_info = pattern_rules.get(local_name(h["pattern"]), {"confidence": ctx.model.default_confidence})
         if h["elements"]:  # e.g. a metal fluoride: the displacement principle supports the SEI side
             metals = [e for e in h["elements"] if not e.endswith("#F")]
             evidence.append(Evidence("rule", "ReactiveSEIFormation", rule_info["confidence"],
@@ -255,7 +244,7 @@ def _combination_hypotheses(ctx: _Context, store: KnowledgeStore) -> list[Hypoth
                                      rule_label=h["label"], principle=rule_info.get("principle"),
                                      section=rule_info.get("section"),
                                      via=", ".join(local_name(g) for g in sorted(h["groups"]))))
-        families = family_table(ctx.family, evidence, set())
+        families = family_table(ctx.family, evidence, set(), ctx.model)
         counted = {k: v for k, v in families.items() if v["counted"]}
         if len(counted) < 2:
             continue
@@ -273,7 +262,7 @@ def _combination_hypotheses(ctx: _Context, store: KnowledgeStore) -> list[Hypoth
             id="H-" + iri.rsplit("/hypothesis/", 1)[-1].replace("/", "--"), kind="combination",
             label=f"{h['label']}: {' with '.join(names)}", components=components, families=counted,
             tradeoffs=tradeoffs, excluded=[], novel=not in_one_design,
-            score=score(counted, tradeoffs, rule_info["confidence"]), pattern=local_name(h["pattern"]),
+            score=0.0, factor=rule_info["confidence"], pattern=local_name(h["pattern"]),
             members=set(parts) | set(h["elements"])))
     return out
 
@@ -309,15 +298,17 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
     if "salt" in kinds:
         used = {s for species in ctx.design_species.values() for s in species}
         known = {card["inchiKey"] for s, card in ctx.cards.items() if card.get("inchiKey") and s in used}
-        found += salt_hypotheses(store, ctx.rules, ctx.family_by_mechanism, known, store_location, progress,
-                                 assessor=assessor)
+        found += salt_hypotheses(store, ctx.rules, ctx.family_by_mechanism, known, ctx.model, store_location,
+                                 progress, assessor=assessor)
     if "formulation" in kinds:
-        found += formulation_hypotheses(store, ctx.family, ctx.filters, ctx.cards, ctx.rules, store_location, progress,
-                                        assessor=assessor)
+        found += formulation_hypotheses(store, ctx.family, ctx.filters, ctx.cards, ctx.rules, ctx.model,
+                                        store_location, progress, assessor=assessor)
     if "molecule" in kinds:
         found += molecule_hypotheses(store, store_location=store_location, progress=progress,
                                      predictor=assessor.predictor if assessor else None)
     found = _apply_filters(ctx, found, exclude_toxic, excluded_out)
+    for h in found:
+        rescore(h, ctx.model)
     precedents = Precedents(store, ctx.family_by_mechanism)
     for h in found:
         precedents.annotate(h)
@@ -341,7 +332,7 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
 def _apply_filters(ctx: _Context, found: list[Hypothesis], exclude_toxic: bool,
                    excluded_out: list[dict[str, Any]] | None) -> list[Hypothesis]:
     """The candidate filters on every hypothesis's components: excluded ones go to ``excluded_out`` with the
-    filter and the reason; trade-off filters are added to the hypothesis's trade-offs (and its score)."""
+    filter and the reason; trade-off filters are added to the hypothesis's trade-offs (counted by :func:`rescore`)."""
     kept = []
     for h in found:
         hits = [(f, why) for f in ctx.filters if not f.vetoes and (why := caught(f, h.components))]
@@ -353,13 +344,24 @@ def _apply_filters(ctx: _Context, found: list[Hypothesis], exclude_toxic: bool,
                     {"filter": f.id, "label": f.label, "caught": why, "reason": f.reason, "source": f.source}
                     for f, why in exclude]})
             continue
-        for f, why in hits:  # same penalty per trade-off as reasoning.evidence.score, whatever the kind
-            before = min(len(h.tradeoffs), MAX_CONFLICTS)
+        for f, why in hits:
             h.tradeoffs = [*h.tradeoffs, {**f.as_tradeoff(), "label": f"{f.label}: {why}"}]
-            h.score -= CONFLICT_PENALTY * (min(len(h.tradeoffs), MAX_CONFLICTS) - before)
         h.filters_passed = sorted(f.id for f in ctx.filters if not f.vetoes)
         kept.append(h)
     return kept
+
+
+def rescore(h: Hypothesis, model: ScoreModel) -> None:
+    """The score of every kind, from its counted families, trade-offs and assess gain, with its breakdown."""
+    strengths = {fam: info["strength"] for fam, info in sorted(h.families.items()) if info.get("counted", True)}
+    evidence = h.factor * sum(strengths.values())
+    penalty = tradeoff_penalty(len(h.tradeoffs), model)
+    assess = model.assess * h.assess_gain if h.assess_gain is not None else 0.0
+    h.score = evidence - penalty + assess
+    h.breakdown = {"families": strengths, "patternConfidence": h.factor, "evidence": round(evidence, 3),
+                   "tradeoffs": len(h.tradeoffs), "tradeoffPenalty": round(-penalty, 3),
+                   "assessGain": None if h.assess_gain is None else round(h.assess_gain, 3),
+                   "assess": round(assess, 3), "score": round(h.score, 3)}
 
 
 def _rank_key(h: Hypothesis) -> tuple[Any, ...]:
@@ -370,8 +372,7 @@ def _rank_key(h: Hypothesis) -> tuple[Any, ...]:
     reviewed = sum(1 for f in families if f.get("reportedByReview"))
     best = sum(max((e.weight for e in f["evidence"]), default=0.0) for f in families)
     pieces = sum(len(f["evidence"]) for f in families)
-    assessed = -(h.assessment or {}).get("score", 0.0)  # formulations: the predicted reversibility (lmakg assess)
-    return (-round(h.score, 6), assessed, -reviewed, -round(best, 6), -pieces, h.id)
+    return (-round(h.score, 6), -reviewed, -round(best, 6), -pieces, h.id)
 
 
 def _diversify(ranked: list[Hypothesis], per_group: int) -> list[Hypothesis]:

@@ -25,6 +25,9 @@ class Hypothesis:
     precedents: dict[str, Any] = field(default_factory=dict)  # nearest precedent by structure and by mechanism
     assessment: dict[str, Any] | None = None  # formulation kind: the lmakg assess verdict (score, regime, breakdown)
     tests: list[dict[str, Any]] = field(default_factory=list)  # experimental tests (kg/curator/experiments.ttl)
+    factor: float = 1.0  # combination kind: the pattern rule's confidence, multiplying the family strengths
+    assess_gain: float | None = None  # assess score of its formulation minus its base's (None: not judged)
+    breakdown: dict[str, Any] = field(default_factory=dict)  # how the score adds up (hypotheses.generate.rescore)
 
     @property
     def mechanisms(self) -> list[str]:
@@ -61,6 +64,7 @@ class Hypothesis:
             "perMechanism": self.per_mechanism(),
             "tradeoffs": self.tradeoffs, "excluded": self.excluded, "filtersPassed": self.filters_passed,
             "novelty": self.novelty, "nearestPrecedent": self.precedents, "tests": self.tests,
+            "scoreBreakdown": self.breakdown,
         }
         if self.assessment is not None:
             out["assessment"] = self.assessment

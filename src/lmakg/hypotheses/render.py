@@ -1,10 +1,12 @@
-"""Hypotheses printed for people: a ranked table, then each one's evidence down to the review."""
+"""Hypotheses printed for people: a ranked table (what it is, how its score adds up, the filters it passed, its
+nearest precedent and a test), then with ``--explain`` each one's evidence down to the review."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from lmakg.hypotheses.model import Hypothesis
+from lmakg.knowledge.vocab import local_name
 
 
 def render(found: list[Hypothesis], console: Any, explain: bool = False) -> None:
@@ -12,12 +14,15 @@ def render(found: list[Hypothesis], console: Any, explain: bool = False) -> None
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(show_edge=False)
-    for col in ("#", "score", "id", "families", "novel", "trade-offs"):
-        table.add_column(col)
+    table = Table(show_edge=False, show_lines=True)
+    for col, width in (("#", None), ("hypothesis", 40), ("score", 34), ("filters", 22), ("nearest precedent", 34),
+                       ("a test", 48)):
+        table.add_column(col, max_width=width, overflow="fold")
     for rank, h in enumerate(found, start=1):
-        table.add_row(str(rank), f"{h.score:.2f}", h.id, " + ".join(sorted(h.families)),
-                      "yes" if h.novel else "published", str(len(h.tradeoffs)))
+        what = (f"[bold]{escape(h.label)}[/bold]\n{h.kind} · {'novel' if h.novel else 'published'} · "
+                f"{escape(h.id)}")
+        table.add_row(str(rank), what, escape(score_text(h)), escape(filters_text(h)), escape(precedent_text(h)),
+                      escape(test_text(h)))
     console.print(table)
     if not explain:
         return
@@ -63,3 +68,57 @@ def render(found: list[Hypothesis], console: Any, explain: bool = False) -> None
             what = t["mechanism"] or "every hypothesis"
             console.print("   [green]test[/green] " + escape(f"{what} — {t['procedure'].rstrip('.')}; "
                                                      f"refuted if: {t['refutingResult']} ({t['source']})"))
+
+
+def score_text(h: Hypothesis) -> str:
+    """How the score adds up (:func:`lmakg.hypotheses.generate.rescore`)."""
+    b = h.breakdown
+    if not b:
+        return f"{h.score:.2f}"
+    families = " + ".join(f"{fam} {s:.2f}" for fam, s in b["families"].items())
+    factor = f"{b['patternConfidence']:g} x ({families})" if b["patternConfidence"] != 1 else families
+    lines = [f"{b['score']:.2f} = {b['evidence']:.2f} evidence: {factor}"]
+    if b["tradeoffs"]:
+        lines.append(f"{b['tradeoffPenalty']:+.2f} for {b['tradeoffs']} trade-off(s)")
+    if b["assessGain"] is not None:
+        base = (h.assessment or {}).get("base")
+        lines.append(f"{b['assess']:+.2f} assess: {b['assessGain']:+.2f} over {base}")
+    else:
+        lines.append("assess: not judged (no formulation)")
+    return "\n".join(lines)
+
+
+def filters_text(h: Hypothesis) -> str:
+    """The candidate filters passed, and those kept as trade-offs."""
+    flagged = [t for t in h.tradeoffs if t.get("how", "").startswith("candidate filter")]
+    passed = [f.removeprefix("filter-") for f in h.filters_passed if f not in {t["id"] for t in flagged}]
+    return "\n".join([f"passed: {', '.join(passed) or 'none'}", *(f"trade-off: {t['label']}" for t in flagged)])
+
+
+def precedent_text(h: Hypothesis) -> str:
+    """The nearest precedent of what the hypothesis proposes: by structure (of the candidate, not of a base
+    electrolyte it is tried in) and by mechanism set."""
+    structure = h.precedents.get("structure", [])
+    own = {local_name(m) for m in h.members}
+    candidates = [p for p in structure if p["component"] in own] or structure
+    lines = []
+    if candidates:
+        p = min(candidates, key=lambda p: p["similarity"])  # the least known part is what is new
+        same = p["similarity"] >= 1.0 and p["component"] == p["species"]
+        lines.append(f"{p['component']}: " + (f"itself in {p['design']} §{p['section']}" if same else
+                                              f"{p['species']} (Tanimoto {p['similarity']:.2f}) in {p['design']} "
+                                              f"§{p['section']}"))
+    m = h.precedents.get("mechanism")
+    if m:
+        refs = " ".join(f"[{r}]" for r in m["references"])
+        lines.append(f"mechanisms: {m['design']} (Jaccard {m['jaccard']:.2f}) §{m['section']} {refs}".rstrip())
+    return "\n".join(lines) or "none found"
+
+
+def test_text(h: Hypothesis) -> str:
+    """The first experimental test for it (every one with --explain)."""
+    if not h.tests:
+        return "none recorded for its mechanisms"
+    t = h.tests[0]
+    more = f"\n(+{len(h.tests) - 1} more with --explain)" if len(h.tests) > 1 else ""
+    return f"{t['label']}; refuted if: {t['refutingResult']} ({t['source']}){more}"

@@ -18,7 +18,7 @@ from lmakg.hypotheses.model import Hypothesis
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import local_name
-from lmakg.reasoning.evidence import prediction_evidence, score_evidence
+from lmakg.reasoning.evidence import ScoreModel, prediction_evidence, score_evidence
 
 
 def _salts(rows: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
@@ -48,8 +48,8 @@ def _salts(rows: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
 
 
 def salt_hypotheses(store: KnowledgeStore, rules: dict[str, dict[str, Any]], family_of: dict[str, str],
-                    known_keys: set[str], store_location: str | None = None, progress: Any = None,
-                    only: set[str] | None = None, assessor: Any = None) -> list[Hypothesis]:
+                    known_keys: set[str], model: ScoreModel, store_location: str | None = None,
+                    progress: Any = None, only: set[str] | None = None, assessor: Any = None) -> list[Hypothesis]:
     """``rules``: rule IRI -> metadata (confidence, label, principle, section); ``family_of``: mechanism local
     name -> family; ``known_keys``: InChIKeys of species the graph's designs use; ``only``: salt names to try (all
     if None); ``assessor``: a warm :class:`~lmakg.formulations.assess.Assessor` (its predictor judges the salts,
@@ -83,12 +83,12 @@ def salt_hypotheses(store: KnowledgeStore, rules: dict[str, dict[str, Any]], fam
         for (cation, anion, smiles, name, key), result in zip(salts, results, strict=True):
             if "error" in result:
                 continue
-            evidence = prediction_evidence(result["mechanisms"], by_rule)
+            evidence = prediction_evidence(result["mechanisms"], by_rule, model)
             excluded = {r["mechanism"] for r in result.get("ruledOut", [])}
             tradeoffs = [{"id": t, "label": t, "statement": "inferred by a conflict rule", "section": None,
                           "references": [], "source": "rules/conflicts.ttl", "how": "predict"}
                          for t in result["conflicts"]]
-            families, score = score_evidence(family_of, evidence, tradeoffs, excluded)
+            families, score = score_evidence(family_of, evidence, tradeoffs, model, excluded)
             counted = {k: v for k, v in families.items() if v["counted"]}
             if len(counted) < 2:
                 continue

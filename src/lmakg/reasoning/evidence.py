@@ -5,9 +5,14 @@ weighs 1.0, a rule firing its ``lma:confidence``), so every layer that judges so
 (:mod:`lmakg.chemistry.design`), a hypothesis (:mod:`lmakg.hypotheses`) — scores it the same way and the
 scores are comparable.
 
-* family strength = highest weight + 0.1 per further independent piece of evidence (at most +0.3);
-* a family counts only if its strength is at least ``ABSTAIN_BELOW`` (0.6): weak support abstains;
-* score = pattern confidence x sum of counted family strengths - 0.15 per distinct trade-off (at most three).
+The weights, the abstention threshold and the trade-off penalty are data — the curator's choice in
+``kg/curator/evidence-weights.ttl``, read into a :class:`ScoreModel` (see its ``skos:definition`` there):
+
+* a piece of evidence weighs ``review`` (the review's own attribution) or the rule's ``lma:confidence``;
+* family strength = heaviest piece + ``bonus`` per further independent piece (at most ``max_bonus``);
+* a family counts only if its strength reaches ``abstain``: weak support abstains;
+* score = pattern confidence x sum of counted family strengths - ``penalty`` per distinct trade-off (at most
+  ``max_tradeoffs``) [+ ``assess`` x the assess-score gain of a formulation over its base, in the hypotheses].
 """
 
 from __future__ import annotations
@@ -15,17 +20,58 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-ABSTAIN_BELOW = 0.6
-# A design from a user's addition (`lmakg add`) is the user's claim, not the review's, and is shown as
-# "user: NAME". It weighs 0.5, below the abstention threshold: on its own it does not establish a mechanism
-# family (an unreviewed claim), but it corroborates a family the review or the rules support (+0.1).
-USER_EVIDENCE_WEIGHT = 0.5
-BONUS_PER_EVIDENCE = 0.1
-MAX_BONUS = 0.3
-CONFLICT_PENALTY = 0.15
-MAX_CONFLICTS = 3
+if TYPE_CHECKING:
+    from lmakg.knowledge.store import KnowledgeStore
+
+
+# query variable (reasoning/score-model.rq) -> the model's property
+_MODEL_PROPERTIES = {"review": "reviewAttributionWeight", "user": "userClaimWeight",
+                     "defaultConfidence": "defaultRuleConfidence", "abstain": "abstainBelow",
+                     "bonus": "bonusPerFurtherEvidence", "maxBonus": "maxEvidenceBonus", "penalty": "tradeoffPenalty",
+                     "maxTradeoffs": "maxTradeoffsCounted", "assess": "assessWeight"}
+
+
+class ScoreModelError(ValueError):
+    """The knowledge graph's evidence score model is missing or incomplete."""
+
+
+@dataclass(frozen=True)
+class ScoreModel:
+    review: float
+    user: float
+    default_confidence: float
+    abstain: float
+    bonus: float
+    max_bonus: float
+    penalty: float
+    max_tradeoffs: int
+    assess: float
+
+    @classmethod
+    def from_store(cls, store: KnowledgeStore) -> ScoreModel:
+        """The one ``lma:EvidenceScoreModel`` of the store (``kg/curator/evidence-weights.ttl``)."""
+        from lmakg.knowledge.queries import run_engine_query
+
+        rows = run_engine_query(store, "score-model")
+        if len(rows) != 1:
+            raise ScoreModelError(f"the knowledge graph has {len(rows)} lma:EvidenceScoreModel individuals; exactly "
+                                  "one is needed (kg/curator/evidence-weights.ttl)")
+        row = rows[0]
+        missing = [prop for var, prop in _MODEL_PROPERTIES.items() if var not in row]
+        if missing:
+            raise ScoreModelError(f"the evidence score model {row['model'].value} lacks lma:{', lma:'.join(missing)} "
+                                  "(kg/curator/evidence-weights.ttl)")
+        try:
+            return cls(review=float(row["review"].value), user=float(row["user"].value),
+                       default_confidence=float(row["defaultConfidence"].value), abstain=float(row["abstain"].value),
+                       bonus=float(row["bonus"].value), max_bonus=float(row["maxBonus"].value),
+                       penalty=float(row["penalty"].value), max_tradeoffs=int(row["maxTradeoffs"].value),
+                       assess=float(row["assess"].value))
+        except ValueError as err:
+            raise ScoreModelError(f"the evidence score model {row['model'].value} has a value that is not a number: "
+                                  f"{err} (kg/curator/evidence-weights.ttl)") from None
 
 
 @dataclass
@@ -64,7 +110,7 @@ class Evidence:
 
 
 def family_table(family: Callable[[str], str | None], evidence: list[Evidence],
-                 excluded_mechanisms: set[str]) -> dict[str, dict[str, Any]]:
+                 excluded_mechanisms: set[str], model: ScoreModel) -> dict[str, dict[str, Any]]:
     by_family: dict[str, list[Evidence]] = defaultdict(list)
     for item in evidence:
         if item.mechanism in excluded_mechanisms:
@@ -84,13 +130,13 @@ def family_table(family: Callable[[str], str | None], evidence: list[Evidence],
                                                  "designs": sorted(set(seen.designs) | set(item.designs)),
                                                  "references": sorted(set(seen.references) | set(item.references))})
         ordered = sorted(unique.values(), key=lambda e: (-e.weight, e.kind, e.rule or "", e.designs))
-        strength = ordered[0].weight + min(BONUS_PER_EVIDENCE * (len(ordered) - 1), MAX_BONUS)
+        strength = ordered[0].weight + min(model.bonus * (len(ordered) - 1), model.max_bonus)
         designs = sorted({d for e in ordered for d in e.designs})
         refs = sorted({r for e in ordered for r in e.references})
         table[fam] = {
             "mechanisms": sorted({e.mechanism for e in ordered}),
             "strength": round(strength, 3),
-            "counted": strength >= ABSTAIN_BELOW - 1e-9,
+            "counted": strength >= model.abstain - 1e-9,
             "evidenceCount": len(ordered),
             "supportingDesigns": designs,
             "references": refs,
@@ -100,22 +146,30 @@ def family_table(family: Callable[[str], str | None], evidence: list[Evidence],
     return table
 
 
-def score(families: dict[str, dict[str, Any]], tradeoffs: list[dict[str, Any]], factor: float = 1.0) -> float:
+def score(families: dict[str, dict[str, Any]], tradeoffs: list[dict[str, Any]], model: ScoreModel,
+          factor: float = 1.0) -> float:
     total = sum(f["strength"] for f in families.values() if f["counted"])
-    return factor * total - CONFLICT_PENALTY * min(len(tradeoffs), MAX_CONFLICTS)
+    return factor * total - tradeoff_penalty(len(tradeoffs), model)
 
 
-def prediction_evidence(mechanisms: list[dict[str, Any]], rules: dict[str, dict[str, Any]]) -> list[Evidence]:
+def tradeoff_penalty(count: int, model: ScoreModel) -> float:
+    """What ``count`` distinct trade-offs cost."""
+    return model.penalty * min(count, model.max_tradeoffs)
+
+
+def prediction_evidence(mechanisms: list[dict[str, Any]], rules: dict[str, dict[str, Any]],
+                        model: ScoreModel) -> list[Evidence]:
     """Evidence from the mechanisms a prediction reports (``lmakg predict``'s ``mechanisms``: id, of, rules,
     supportingDesigns) for one candidate. ``rules``: rule id -> metadata (confidence, label, principle,
-    principleLabel, section); a mechanism no known rule concluded weighs 0.5. The candidate's parts (a salt and
-    its ions) are one candidate: a rule counts once per mechanism (:meth:`Evidence.key`)."""
+    principleLabel, section); a mechanism no known rule concluded weighs the model's default confidence. The
+    candidate's parts (a salt and its ions) are one candidate: a rule counts once per mechanism
+    (:meth:`Evidence.key`)."""
     evidence = []
     for m in mechanisms:
         designs = [d["design"] for d in m.get("supportingDesigns", [])]
         refs = sorted({r for d in m.get("supportingDesigns", []) for r in d.get("references", [])})
         for rule in m["rules"] or [None]:
-            meta = rules.get(rule or "", {"confidence": 0.5, "label": rule})
+            meta = rules.get(rule or "", {"confidence": model.default_confidence, "label": rule})
             evidence.append(Evidence("rule", m["id"], meta["confidence"], rule=rule, rule_label=meta.get("label"),
                                      principle=meta.get("principle"), principle_label=meta.get("principleLabel"),
                                      section=meta.get("section"), designs=designs, references=refs))
@@ -123,10 +177,26 @@ def prediction_evidence(mechanisms: list[dict[str, Any]], rules: dict[str, dict[
 
 
 def score_evidence(family_of: dict[str, str], evidence: list[Evidence], tradeoffs: list[dict[str, Any]],
-                   excluded: set[str] | None = None) -> tuple[dict[str, dict[str, Any]], float]:
+                   model: ScoreModel, excluded: set[str] | None = None) -> tuple[dict[str, dict[str, Any]], float]:
     """The family table and score of this module (see the module docstring) for evidence gathered
     elsewhere, e.g. the rules' predictions for a designed molecule (:mod:`lmakg.chemistry.design`): the same weights,
     abstention threshold and trade-off penalty, so scores of all kinds are comparable.
     ``family_of`` maps a mechanism's local name to its family's."""
-    families = family_table(family_of.get, evidence, excluded or set())
-    return families, score(families, tradeoffs)
+    families = family_table(family_of.get, evidence, excluded or set(), model)
+    return families, score(families, tradeoffs, model)
+
+
+def rule_metadata(store: KnowledgeStore, model: ScoreModel,
+                  key: Callable[[str], str] = str) -> dict[str, dict[str, Any]]:
+    """Every rule's label, confidence (the model's default when the rule states none), principle and section,
+    keyed by ``key(rule IRI)``."""
+    from lmakg.knowledge.queries import run_engine_query
+    from lmakg.knowledge.vocab import local_name
+
+    return {key(row["rule"].value): {
+        "label": row["label"].value if "label" in row else local_name(row["rule"].value),
+        "confidence": float(row["confidence"].value) if "confidence" in row else model.default_confidence,
+        "principle": local_name(row["principle"].value) if "principle" in row else None,
+        "principleLabel": row["principleLabel"].value if "principleLabel" in row else None,
+        "section": row["sectionNumber"].value if "sectionNumber" in row else None,
+    } for row in run_engine_query(store, "rule-metadata")}
