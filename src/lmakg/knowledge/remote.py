@@ -23,6 +23,7 @@ by one request); without it every writer refuses the store in one line.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import urllib.error
@@ -41,6 +42,29 @@ from lmakg.knowledge.vocab import PREFIXES
 RESULTS_JSON = "application/sparql-results+json"
 DECLARED = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE | re.MULTILINE)
 STAGING = "urn:lmakg:staging:"  # staged graphs are named STAGING + token + ":" + the graph's IRI
+# A server's own bookkeeping graphs, never part of the knowledge (Virtuoso 7: its RDF views, the LDP vocabulary,
+# the description of its /sparql service and its WebDAV folders).
+SYSTEM_GRAPHS = re.compile(r"^(http://www\.openlinksw\.com/schemas/virtrdf#|http://www\.w3\.org/ns/ldp#"
+                           r"|http://localuriqaserver/sparql|http://localhost:8890/(sparql|DAV/.*))$")
+LABEL_OK = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+def _label(value: str) -> str:
+    """A blank node label N-Triples accepts, one to one (Virtuoso answers ``nodeID://b10890``)."""
+    return value if LABEL_OK.match(value) and not value.endswith(".") and "_" not in value else \
+        "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):x}_" for c in value)
+
+
+def _bnode_labels(body: bytes) -> bytes:
+    """SPARQL JSON results with every blank node label made one pyoxigraph accepts."""
+    if b'"bnode"' not in body:
+        return body
+    data = json.loads(body)
+    for row in data.get("results", {}).get("bindings", []):
+        for value in row.values():
+            if value.get("type") == "bnode":
+                value["value"] = _label(value["value"])
+    return json.dumps(data).encode("utf-8")
 
 
 def timeout() -> float:
@@ -144,20 +168,22 @@ class RemoteStore(KnowledgeStore):
         content_type, body = self.post(self.query_url, fields, f"{RESULTS_JSON}, application/n-triples;q=0.9")
         try:
             if "sparql-results+json" in content_type:
-                return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+                return ox.parse_query_results(_bnode_labels(body), format=ox.QueryResultsFormat.JSON)
             return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
         except (SyntaxError, ValueError) as exc:
             raise StoreError(f"the SPARQL server at {self.query_url} sent an answer lmakg cannot read "
                              f"({content_type or 'no content type'}): {exc}") from None
 
     def _all_graphs(self) -> list[str]:
-        fields = [("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]
+        # GROUP BY, not DISTINCT: the same answer, and Virtuoso 7 answers it from an index (0.01 s, not 15 s)
+        fields = [("query", "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")]
         _type, body = self.post(self.query_url, fields, RESULTS_JSON)
         try:
             rows = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         except (SyntaxError, ValueError) as exc:
             raise StoreError(f"the SPARQL server at {self.query_url} sent an answer lmakg cannot read: {exc}") from None
-        return sorted(r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode))
+        return sorted(r["g"].value for r in rows if isinstance(r["g"], ox.NamedNode)
+                      and not SYSTEM_GRAPHS.match(r["g"].value))
 
     def named_graphs(self) -> list[str]:
         if self.token:

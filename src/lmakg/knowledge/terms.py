@@ -35,7 +35,7 @@ class Term:
                 if local in {"decimal", "double", "float"}:
                     return float(self.value)
                 if local == "boolean":
-                    return self.value == "true"
+                    return self.value in ("true", "1")  # both are xsd:boolean true (Virtuoso writes 1)
             except ValueError:
                 return self.value
         return self.value
