@@ -46,6 +46,7 @@ STAGING = "urn:lmakg:staging:"  # staged graphs are named STAGING + token + ":" 
 # the description of its /sparql service and its WebDAV folders).
 SYSTEM_GRAPHS = re.compile(r"^(http://www\.openlinksw\.com/schemas/virtrdf#|http://www\.w3\.org/ns/ldp#"
                            r"|http://localuriqaserver/sparql|http://localhost:8890/(sparql|DAV/.*))$")
+GRAPH_KEYWORD = re.compile(r"\bGRAPH\b", re.IGNORECASE)
 LABEL_OK = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
@@ -156,15 +157,15 @@ class RemoteStore(KnowledgeStore):
             # a blank node a server returned names nothing in the next request (SPARQL 1.1 Protocol): no rows
             return ox.parse_query_results('{"head": {"vars": []}, "results": {"bindings": []}}',
                                           format=ox.QueryResultsFormat.JSON)
+        wants_named = GRAPH_KEYWORD.search(sparql) is not None  # the Protocol's dataset has only named graphs listed
+        named = self._dataset_graphs() if graphs is None or wants_named else []
         if graphs is not None:
             graphs = [self.graph_name(g) for g in graphs]
-        elif self.token:  # while staging, the default graph is the staged copy
-            graphs = self._staged_graphs() or [self.graph_name("urn:lmakg:empty")]
-        elif not self.union:  # the union of the server's graphs, named (the SPARQL 1.1 default graph is its own)
-            if self._graphs is None:
-                self._graphs = self.named_graphs() or ["urn:lmakg:empty"]
-            graphs = self._graphs
+        elif self.token or not self.union:  # the union of lmakg's graphs (SPARQL's default graph is the server's)
+            graphs = named or [self.graph_name("urn:lmakg:empty")]
         fields = [("query", self._text(sparql, bindings))] + [("default-graph-uri", g) for g in graphs or ()]
+        if wants_named:
+            fields += [("named-graph-uri", g) for g in named]
         content_type, body = self.post(self.query_url, fields, f"{RESULTS_JSON}, application/n-triples;q=0.9")
         try:
             if "sparql-results+json" in content_type:
@@ -173,6 +174,17 @@ class RemoteStore(KnowledgeStore):
         except (SyntaxError, ValueError) as exc:
             raise StoreError(f"the SPARQL server at {self.query_url} sent an answer lmakg cannot read "
                              f"({content_type or 'no content type'}): {exc}") from None
+
+    def _dataset_graphs(self) -> list[str]:
+        """The server-side names of the graphs a query reads: the staged copies while staging, else the live
+        graphs (none with ``union=1``: the server's own default graph and named graphs are used)."""
+        if self.token:
+            return self._staged_graphs()
+        if self.union:
+            return []
+        if self._graphs is None:
+            self._graphs = self.named_graphs()
+        return self._graphs
 
     def _all_graphs(self) -> list[str]:
         # GROUP BY, not DISTINCT: the same answer, and Virtuoso 7 answers it from an index (0.01 s, not 15 s)

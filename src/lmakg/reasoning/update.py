@@ -140,8 +140,9 @@ class Compiled:
         statement IRIs and the derivation's digest (outermost) — so each expression is written once and later
         ones only name its variable: a server that expands a ``BIND`` variable into every expression using it
         (Virtuoso 7 does; the digest of a 19-premise rule then overflowed its compiler, SQ199) compiles
-        expressions of the size of the rule (see DISTINCT below). Every key and IRI is guarded by ``BOUND``
-        (Virtuoso's ``CONCAT`` reads an unbound argument as "", where SPARQL gives an error)."""
+        expressions of the size of the rule (see DISTINCT below). A text or key that does not exist is "", never
+        unbound, and every IRI is made only from a non-empty key: Virtuoso's ``CONCAT`` reads an unbound argument
+        as "" (SPARQL: an error), and its ``BOUND`` is true for an unbound column of a sub-select."""
         rule = self.rule
         # as in the engine, a pattern with a variable the rule's SELECT does not project (one inside a
         # sub-select) is no premise and no conclusion
@@ -156,11 +157,10 @@ class Compiled:
                            | {str(t) for pattern in template for t in pattern if _is_var(t)})
         sure = {str(t) for p, certain in premises if certain for t in p if _is_var(t)}
         level1, flags = self._texts(variables, sure, premises, template, inferred, keys, body)
-        keyed = [f"BIND({_key(p)} AS ?lmkp_{i})" if certain else
-                 f"BIND(IF(?lmke_{i}, {_key(p)}, ?lmk_unbound) AS ?lmkp_{i})"
+        keyed = [f"BIND({_key(p)} AS ?lmkp_{i})" if certain else f'BIND(IF(?lmke_{i}, {_key(p)}, "") AS ?lmkp_{i})'
                  for i, (p, certain) in enumerate(premises)]
-        keyed += [f"BIND(IF(BOUND(?lmkx_{j}), {_key(p)}, ?lmk_unbound) AS ?lmkc_{j})" for j, p in enumerate(template)]
-        found = " || ".join(f"BOUND(?lmkc_{j})" for j in range(len(template))) or "false"
+        keyed += [f'BIND(IF(?lmkh_{j}, {_key(p)}, "") AS ?lmkc_{j})' for j, p in enumerate(template)]
+        found = " || ".join(f'?lmkc_{j} != ""' for j in range(len(template))) or "false"
         rule_vars = " ".join(f"?{v}" for v in variables)
         keys_out = " ".join([f"?lmkp_{i}" for i in range(len(premises))] + [f"?lmkc_{j}" for j in range(len(template))])
         # DISTINCT (the same triples are inserted): Virtuoso 7 then computes a sub-select's columns once instead
@@ -169,6 +169,7 @@ class Compiled:
         level1 = f"SELECT DISTINCT {rule_vars} {texts} WHERE {{ {level1} }}"
         level2 = (f"SELECT DISTINCT {rule_vars} {keys_out} WHERE {{ {{ {level1} }}\n" + "\n".join(keyed)
                   + f"\nFILTER({found}) }}")
+        self.levels = (level1, level2)  # what a server answered can be read back (tests, debugging)
         out = [f"?lmkd a <{LMA_IRI}Derivation> ; <{LMA_IRI}usedRule> <{rule.iri}> ."]
         out += [self._statement(f"?lmkpn_{i}", pattern, "premise") for i, (pattern, _s) in enumerate(premises)]
         out += [self._statement(f"?lmkcn_{j}", pattern, "conclusion") for j, pattern in enumerate(template)]
@@ -179,14 +180,17 @@ class Compiled:
     @staticmethod
     def _texts(variables: list[str], sure: set[str], premises: list[tuple[Any, bool]], template: list[Any],
                inferred: str, keys: str, body: str) -> tuple[str, list[str]]:
-        """Level 1: the rule's pattern, each term's text as ?lmkf_VAR (a blank node's key looked up in the keys
-        graph, blank-node-keys.rq), ?lmke_I for each optional premise that holds and ?lmkx_J for each conclusion
-        in the inferred graph (tests kept beside the rule's pattern: Virtuoso 7 fails on an EXISTS in a
-        sub-select over a UNION, SQ156). Returns the group's text and the flag variables."""
+        """Level 1: the rule's pattern, each term's text as ?lmkf_VAR ("" for none; a blank node's key looked up
+        in the keys graph, blank-node-keys.rq), ?lmke_I whether each optional premise holds and ?lmkh_J whether
+        each conclusion is in the inferred graph (tests kept beside the rule's pattern: Virtuoso 7 fails on an
+        EXISTS in a sub-select over a UNION, SQ156). Returns the group's text and the flag variables."""
+        # a variable the rule BINDs holds an IRI or a literal (rules mint IRIs, never BNODE()): no key to look up
+        computed = set() if "BNODE" in body.upper() else set(re.findall(r"\bAS\s+\?(\w+)\s*\)", body))
         texts = [f"OPTIONAL {{ GRAPH <{keys}> {{ ?{v} <{KEY}> ?lmkb_{v} }} }}" if v in sure else
                  f"OPTIONAL {{ GRAPH <{keys}> {{ ?lmkn_{v} <{KEY}> ?lmkb_{v} }} FILTER(?lmkn_{v} = ?{v}) }}"
-                 for v in variables]
-        texts += [f"BIND(IF(isBlank(?{v}), ?lmkb_{v}, {term_text(v)}) AS ?lmkf_{v})" for v in variables]
+                 for v in variables if v not in computed]
+        texts += [f'BIND(COALESCE({term_text(v)}, "") AS ?lmkf_{v})' if v in computed else
+                  f'BIND(COALESCE(IF(isBlank(?{v}), ?lmkb_{v}, {term_text(v)}), "") AS ?lmkf_{v})' for v in variables]
         flags = []
         for i, (pattern, certain) in enumerate(premises):
             if not certain:
@@ -206,7 +210,8 @@ class Compiled:
                 else:
                     terms.append(sparql_term(t))
             texts.append(f"OPTIONAL {{ GRAPH <{inferred}> {{ {' '.join(terms)} }} BIND(true AS ?lmkx_{j}) }}")
-            flags.append(f"?lmkx_{j}")
+            texts.append(f"BIND(BOUND(?lmkx_{j}) AS ?lmkh_{j})")
+            flags.append(f"?lmkh_{j}")
         return f"{body}\n" + "\n".join(texts) + "\n", flags
 
     @staticmethod
@@ -215,12 +220,12 @@ class Compiled:
         premise order (a key is compared only with earlier premises that can be the same triple)."""
         named, parts = [], []
         for i, (pattern, _certain) in enumerate(premises):
-            named.append(f"BIND(IF(BOUND(?lmkp_{i}), IRI(CONCAT({q(STATEMENT_NS)}, ?lmkp_{i})), ?lmk_unbound) "
+            named.append(f'BIND(IF(?lmkp_{i} != "", IRI(CONCAT({q(STATEMENT_NS)}, ?lmkp_{i})), ?lmk_unbound) '
                          f"AS ?lmkpn_{i})")
             same = [j for j in range(i) if _may_equal(premises[j][0], pattern)]
-            fresh = "".join(f' && ?lmkp_{i} != COALESCE(?lmkp_{j}, "")' for j in same)
-            parts.append(f'IF(BOUND(?lmkp_{i}){fresh}, CONCAT("{SEP}", ?lmkp_{i}), "")')
-        named += [f"BIND(IF(BOUND(?lmkc_{j}), IRI(CONCAT({q(STATEMENT_NS)}, ?lmkc_{j})), ?lmk_unbound) AS ?lmkcn_{j})"
+            fresh = "".join(f" && ?lmkp_{i} != ?lmkp_{j}" for j in same)
+            parts.append(f'IF(?lmkp_{i} != ""{fresh}, CONCAT("{SEP}", ?lmkp_{i}), "")')
+        named += [f'BIND(IF(?lmkc_{j} != "", IRI(CONCAT({q(STATEMENT_NS)}, ?lmkc_{j})), ?lmk_unbound) AS ?lmkcn_{j})'
                   for j in range(conclusions)]
         digest = f'SUBSTR(SHA1(CONCAT({q(rule_iri)}{"".join(", " + p for p in parts)})), 1, 20)'
         named.append(f"BIND(IRI(CONCAT({q(DERIVATION_NS)}, {digest})) AS ?lmkd)")
@@ -239,11 +244,11 @@ def _final(t: Any) -> str:
 
 
 def _key(pattern: Any) -> str:
-    """The content key of a pattern's triple, unbound unless every variable's text is bound."""
+    """The content key of a pattern's triple, "" unless every variable has a text ("" for none, level 1)."""
     s, p, o = (_final(t) for t in pattern)
-    bound = " && ".join(f"BOUND({_final(t)})" for t in pattern if _is_var(t))
+    known = " && ".join(f'{_final(t)} != ""' for t in pattern if _is_var(t))
     key = f'SUBSTR(SHA1(CONCAT({s}, " ", {p}, " ", {o})), 1, 20)'
-    return f"IF({bound}, {key}, ?lmk_unbound)" if bound else key
+    return f'IF({known}, {key}, "")' if known else key
 
 
 def _triple(pattern: Any) -> str:
