@@ -35,13 +35,13 @@ from typing import Any
 import pyoxigraph as ox
 
 from lmakg.knowledge.queries import with_values
+from lmakg.knowledge.remote_write import STAGING
 from lmakg.knowledge.store import BACKENDS, KnowledgeStore, QuerySyntaxError, StoreError
 from lmakg.knowledge.terms import _to_ox
 from lmakg.knowledge.vocab import PREFIXES
 
 RESULTS_JSON = "application/sparql-results+json"
 DECLARED = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE | re.MULTILINE)
-STAGING = "urn:lmakg:staging:"  # staged graphs are named STAGING + token + ":" + the graph's IRI
 # A server's own bookkeeping graphs, never part of the knowledge (Virtuoso 7: its RDF views, the LDP vocabulary,
 # the description of its /sparql service and its WebDAV folders).
 SYSTEM_GRAPHS = re.compile(r"^(http://www\.openlinksw\.com/schemas/virtrdf#|http://www\.w3\.org/ns/ldp#"
@@ -105,11 +105,20 @@ class RemoteStore(KnowledgeStore):
         self.update_url = update or query_url
         self.selector = f"sparql:{location}"
         self.token: str | None = None  # set while changes are staged (see remote_write.staged)
+        self.staged: set[str] = set()  # while staging: the graphs written so far, each in a private copy
 
     # -- graph names while staging -------------------------------------------------------------------
     def graph_name(self, graph: str) -> str:
-        """The server-side name of one of lmakg's graphs (a private copy while a change is staged)."""
-        return f"{STAGING}{self.token}:{graph}" if self.token else graph
+        """The server-side name a read of one of lmakg's graphs uses: its private copy once a staged change
+        has written to it, else the live graph."""
+        return f"{STAGING}{self.token}:{graph}" if self.token and graph in self.staged else graph
+
+    def write_name(self, graph: str) -> str:
+        """The server-side name a write to a graph uses: while staging, its private copy, made (copied from the
+        live graph) on the first write."""
+        if self.token and graph not in self.staged:
+            self._writer().stage(self, graph, copy=True)
+        return self.graph_name(graph)
 
     def _staged_graphs(self) -> list[str]:
         prefix = f"{STAGING}{self.token}:"
@@ -179,7 +188,7 @@ class RemoteStore(KnowledgeStore):
         """The server-side names of the graphs a query reads: the staged copies while staging, else the live
         graphs (none with ``union=1``: the server's own default graph and named graphs are used)."""
         if self.token:
-            return self._staged_graphs()
+            return [self.graph_name(g) for g in self.named_graphs()]
         if self.union:
             return []
         if self._graphs is None:
@@ -198,10 +207,13 @@ class RemoteStore(KnowledgeStore):
                       and not SYSTEM_GRAPHS.match(r["g"].value))
 
     def named_graphs(self) -> list[str]:
-        if self.token:
-            prefix = f"{STAGING}{self.token}:"
-            return sorted(g.removeprefix(prefix) for g in self._staged_graphs())
-        return [g for g in self._all_graphs() if not g.startswith(STAGING)]
+        graphs = self._all_graphs()
+        live = [g for g in graphs if not g.startswith(STAGING)]
+        if not self.token:
+            return live
+        prefix = f"{STAGING}{self.token}:"  # while staging: the copies of the graphs written, the others live
+        copies = {g.removeprefix(prefix) for g in graphs if g.startswith(prefix)}
+        return sorted({g for g in live if g not in self.staged} | copies)
 
     def count(self, graph: str | None = None) -> int:
         total = 0
@@ -211,7 +223,7 @@ class RemoteStore(KnowledgeStore):
         return total
 
     def contains(self, s: Any, p: Any, o: Any, graph: str | None = None) -> bool:
-        pattern = f"{_to_ox(s)} {_to_ox(p)} {_to_ox(o)}"
+        pattern = " ".join(f"?{v}" if t is None else str(_to_ox(t)) for v, t in zip("spo", (s, p, o), strict=True))
         if graph:
             return bool(self._run(f"ASK {{ {pattern} }}", None, [graph]))
         return self.ask(f"ASK {{ {pattern} }}")
@@ -262,7 +274,10 @@ class RemoteStore(KnowledgeStore):
         self._writer().insert(self, triples, graph)
 
     def clear_graph(self, graph: str) -> None:
-        self.update(f"DROP SILENT GRAPH <{self.graph_name(graph)}>")
+        if self.token:  # staged: an empty private copy stands for it (nothing to copy)
+            self._writer().stage(self, graph, copy=False)
+        else:
+            self.update(f"DROP SILENT GRAPH <{graph}>")
 
     remove_graph = clear_graph
 

@@ -279,9 +279,10 @@ def infer_by_update(store: Any, rules: list[Rule] | None = None, max_iterations:
         store.clear_graph(str(INFERRED_GRAPH))
         store.clear_graph(str(PROVENANCE_GRAPH))
     compiled = [Compiled(rule) for rule in rules]
-    using = [store.graph_name(g) for g in reasoning_graphs(store)]
+    # the graphs written first (while a change is staged, that gives them their private copies), then read
+    inferred, provenance = store.write_name(str(INFERRED_GRAPH)), store.write_name(str(PROVENANCE_GRAPH))
     read = reasoning_graphs(store)
-    inferred, provenance = store.graph_name(str(INFERRED_GRAPH)), store.graph_name(str(PROVENANCE_GRAPH))
+    using = [store.graph_name(g) for g in read]
     timing = {r.id: 0.0 for r in rules}
     before = _count(store, str(INFERRED_GRAPH))
     size, iterations = before, 0
@@ -307,7 +308,7 @@ def infer_by_update(store: Any, rules: list[Rule] | None = None, max_iterations:
     if record_provenance:
         counted = f"?d <{LMA_IRI}usedRule> ?rule"
         old = _count(store, str(PROVENANCE_GRAPH), counted)
-        keys = store.graph_name(KEYS_GRAPH)
+        keys = store.write_name(KEYS_GRAPH)
         store.update(f"INSERT {{ GRAPH <{keys}> {{ ?b <{KEY}> ?key }} }}\n" + "".join(f"USING <{g}>\n" for g in using)
                      + f"WHERE {{ {{ {engine_query('blank-node-keys')} }} }}")
         try:
