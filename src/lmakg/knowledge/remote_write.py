@@ -147,11 +147,10 @@ def stage(store: Any, graph: str, copy: bool) -> None:
     """Give ``graph`` its private copy in the change being staged: the live graph's triples (``copy``, where
     the live graph exists) or none (the graph is about to be cleared)."""
     name = f"{STAGING}{store.token}:{graph}"
-    ops = [f"DROP SILENT GRAPH <{name}>"]
-    if copy and graph in store.named_graphs():
-        ops = [f"COPY SILENT GRAPH <{graph}> TO GRAPH <{name}>"]
-    store.update(" ;\n".join(ops))
+    copied = copy and graph in store.live
+    store.update(f"COPY SILENT GRAPH <{graph}> TO GRAPH <{name}>" if copied else f"DROP SILENT GRAPH <{name}>")
     store.staged.add(graph)
+    (store.filled.add if copied else store.filled.discard)(graph)
 
 
 def _replace(live: str, copy: str) -> list[str]:
@@ -175,7 +174,8 @@ def staged(store: Any) -> Iterator[Any]:
         store.update("")  # refuses in one line
     if store.token:
         raise StoreError(f"a change to {store.location} is already being staged")
-    store.token, store.staged = secrets.token_hex(6), set()
+    store.live = store.named_graphs()
+    store.token, store.staged, store.filled = secrets.token_hex(6), set(), set()
     switched = False
     try:
         yield store
@@ -199,4 +199,4 @@ def staged(store: Any) -> Iterator[Any]:
                     store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftovers))
             except StoreError:
                 pass  # the server is gone: the staged graphs are private and the live ones untouched
-        store.token, store.staged = None, set()
+        store.token, store.staged, store.filled, store.live = None, set(), set(), []
