@@ -169,7 +169,6 @@ class Compiled:
         level1 = f"SELECT DISTINCT {rule_vars} {texts} WHERE {{ {level1} }}"
         level2 = (f"SELECT DISTINCT {rule_vars} {keys_out} WHERE {{ {{ {level1} }}\n" + "\n".join(keyed)
                   + f"\nFILTER({found}) }}")
-        self.levels = (level1, level2)  # what a server answered can be read back (tests, debugging)
         out = [f"?lmkd a <{LMA_IRI}Derivation> ; <{LMA_IRI}usedRule> <{rule.iri}> ."]
         out += [self._statement(f"?lmkpn_{i}", pattern, "premise") for i, (pattern, _s) in enumerate(premises)]
         out += [self._statement(f"?lmkcn_{j}", pattern, "conclusion") for j, pattern in enumerate(template)]
