@@ -192,25 +192,25 @@ cmd_start() {
 
 cmd_env() {
   [ -f "$DIR/oxigraph/port" ] && [ -f "$DIR/virtuoso/port" ] || die "not started (no state in $DIR)"
-  local ox vt sql pw pre="export "
-  [ "${1:-}" = "--plain" ] && pre=""
+  local ox vt sql pw
   ox="http://127.0.0.1:$(cat "$DIR/oxigraph/port")"
   vt="http://127.0.0.1:$(cat "$DIR/virtuoso/port")"
   sql="$(cat "$DIR/virtuoso/sql_port")"
   pw="$(cat "$DIR/virtuoso/password")"
-  cat <<EOF
-${pre}LMAKG_TEST_OXIGRAPH_QUERY=$ox/query
-${pre}LMAKG_TEST_OXIGRAPH_UPDATE=$ox/update
-${pre}LMAKG_TEST_OXIGRAPH_STORE=$ox/store
-${pre}LMAKG_TEST_OXIGRAPH_SELECTOR=sparql:$ox/query#update=$ox/update
-${pre}LMAKG_TEST_VIRTUOSO_QUERY=$vt/sparql
-${pre}LMAKG_TEST_VIRTUOSO_UPDATE=$vt/sparql-auth
-${pre}LMAKG_TEST_VIRTUOSO_AUTH=digest
-${pre}LMAKG_TEST_VIRTUOSO_USER=dba
-${pre}LMAKG_TEST_VIRTUOSO_PASSWORD=$pw
-${pre}LMAKG_TEST_VIRTUOSO_SELECTOR=sparql:$vt/sparql#update=$vt/sparql-auth
-${pre}LMAKG_TEST_VIRTUOSO_ISQL=127.0.0.1:$sql
-${pre}LMAKG_TEST_VIRTUOSO_LOAD_DIR=$DIR/virtuoso/load
+  # --plain: VAR=value lines as they are; else `export VAR='value'` (a selector holds '#' and '&')
+  cat <<EOF | if [ "${1:-}" = "--plain" ]; then cat; else sed "s/^\([A-Z_]*\)=\(.*\)$/export \1='\2'/"; fi
+LMAKG_TEST_OXIGRAPH_QUERY=$ox/query
+LMAKG_TEST_OXIGRAPH_UPDATE=$ox/update
+LMAKG_TEST_OXIGRAPH_STORE=$ox/store
+LMAKG_TEST_OXIGRAPH_SELECTOR=sparql:$ox/query#update=$ox/update
+LMAKG_TEST_VIRTUOSO_QUERY=$vt/sparql
+LMAKG_TEST_VIRTUOSO_UPDATE=$vt/sparql-auth
+LMAKG_TEST_VIRTUOSO_AUTH=digest
+LMAKG_TEST_VIRTUOSO_USER=dba
+LMAKG_TEST_VIRTUOSO_PASSWORD=$pw
+LMAKG_TEST_VIRTUOSO_SELECTOR=sparql:$vt/sparql#update=$vt/sparql-auth&union=1
+LMAKG_TEST_VIRTUOSO_ISQL=127.0.0.1:$sql
+LMAKG_TEST_VIRTUOSO_LOAD_DIR=$DIR/virtuoso/load
 EOF
 }
 

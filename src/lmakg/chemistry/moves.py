@@ -18,6 +18,7 @@ from lmakg.chemistry import reactions
 from lmakg.chemistry import structures as chem
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
+from lmakg.knowledge.terms import TRUE
 from lmakg.knowledge.vocab import local_name
 from lmakg.reasoning.evidence import ScoreModel, rule_metadata
 
@@ -117,7 +118,7 @@ class MoveContext:
                 iri=iri, label=row["label"].value if "label" in row else local_name(iri),
                 definition=row["definition"].value if "definition" in row else "",
                 smarts=row["smarts"].value if "smarts" in row else None,
-                every_site="everySite" in row and row["everySite"].value == "true",
+                every_site="everySite" in row and row["everySite"].value in TRUE,
                 analogue_query=row["analogueQuery"].value if "analogueQuery" in row else None)
         by_iri = {m.iri: m for m in self.moves.values()}
         for row in run_engine_query(store, "design-move-links"):

@@ -24,7 +24,8 @@ app = typer.Typer(
 
 StoreOption = Annotated[
     str | None,
-    typer.Option("--store", help="Persistent store folder written by `lmakg build --store DIR`. "
+    typer.Option("--store", help="Persistent store folder written by `lmakg build --store DIR`, or a SPARQL "
+                 "server: sparql:QUERY_URL (README, SPARQL servers as stores). "
                  "Default: an in-memory store loaded from the packaged knowledge files."),
 ]
 
@@ -151,7 +152,8 @@ def mechanism_iri(knowledge: Any, name: str) -> str:
 
 WriteStoreOption = Annotated[
     str | None,
-    typer.Option("--store", help="The persistent store folder (written by `lmakg build --store DIR`) to change."),
+    typer.Option("--store", help="The persistent store folder (written by `lmakg build --store DIR`) to change, "
+                 "or a SPARQL server: \"sparql:QUERY_URL#update=UPDATE_URL\"."),
 ]
 
 

@@ -55,7 +55,7 @@ def change(store: Any, edit: Callable[[KnowledgeStore], None], say: Callable[[st
     switch the copies in; returns the inference result. On failure the live graphs are as they were."""
     from lmakg.chemistry.materialize import materialize
 
-    with staged(store, copy=True):
+    with staged(store):
         edit(store)
         say("re-running the rules on the server (SPARQL Update)")
         return materialize(store, progress=say)

@@ -26,6 +26,7 @@ from lmakg.hypotheses.generate import KINDS, generate
 from lmakg.knowledge.load import load_knowledge
 from lmakg.knowledge.queries import engine_query, run_engine_query, with_values
 from lmakg.knowledge.store import open_store
+from lmakg.knowledge.terms import TRUE
 from lmakg.knowledge.vocab import local_name
 from lmakg.reasoning.rules import load_rules
 
@@ -45,7 +46,7 @@ def targets() -> list[Target]:
     for row in run_engine_query(store, "multifunctional-targets"):
         entry = found[row["design"].value]
         entry["species"][row["species"].value].add(local_name(row["family"].value))
-        entry["flagged"] |= "flagged" in row and row["flagged"].value == "true"
+        entry["flagged"] |= "flagged" in row and row["flagged"].value in TRUE
     out = []
     for design, entry in sorted(found.items()):
         families = sorted(set().union(*entry["species"].values()))

@@ -19,6 +19,7 @@ from typing import Any
 
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
+from lmakg.knowledge.terms import TRUE
 from lmakg.knowledge.vocab import local_name
 
 
@@ -78,7 +79,7 @@ class ExperimentalTests:
             if "mechanism" in row:
                 test.mechanism = local_name(row["mechanism"].value)
                 test.covers.add(local_name(row["covered"].value))
-            if "everyHypothesis" in row and row["everyHypothesis"].value == "true":
+            if "everyHypothesis" in row and row["everyHypothesis"].value in TRUE:
                 test.every_hypothesis = True
             if "external" in row:
                 test.external = row["external"].value

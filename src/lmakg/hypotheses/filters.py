@@ -45,8 +45,9 @@ def _norm(role: str | None) -> str:
 
 def load_filters(store: KnowledgeStore) -> list[Filter]:
     subclasses: dict[str, set[str]] = {}
-    for row in store.select("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-                            "SELECT ?sub ?super WHERE { ?sub rdfs:subClassOf* ?super }"):
+    # the path starts at a role a filter names (Virtuoso 7 refuses a transitive path with both ends free)
+    for row in store.select("SELECT DISTINCT ?sub ?super WHERE { ?filter lma:appliesToRole|lma:pairedAppliesToRole "
+                            "?super . ?sub rdfs:subClassOf* ?super }"):
         subclasses.setdefault(row["super"].value, set()).add(_norm(local_name(row["sub"].value)))
     found: dict[str, Filter] = {}
     for row in run_engine_query(store, "candidate-filters"):

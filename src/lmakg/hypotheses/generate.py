@@ -41,6 +41,7 @@ from lmakg.hypotheses.precedents import Precedents
 from lmakg.hypotheses.salts import salt_hypotheses
 from lmakg.knowledge.queries import run_engine_query
 from lmakg.knowledge.store import KnowledgeStore
+from lmakg.knowledge.terms import TRUE
 from lmakg.knowledge.vocab import USER_GRAPHS, local_name
 from lmakg.reasoning.evidence import Evidence, ScoreModel, family_table, rule_metadata, tradeoff_penalty
 
@@ -64,7 +65,7 @@ class _Context:
             if "sectionNumber" in row:
                 info["section"] = row["sectionNumber"].value
             info["label"] = row["label"].value if "label" in row else local_name(row["design"].value)
-            info["multifunctional"] = "multifunctional" in row and row["multifunctional"].value == "true"
+            info["multifunctional"] = "multifunctional" in row and row["multifunctional"].value in TRUE
         self.refs_by_design = {local_name(d): info["refs"] for d, info in self.design_info.items()}
         self.cards: dict[str, dict[str, Any]] = {}
         for row in run_engine_query(store, "species-cards"):
@@ -99,7 +100,8 @@ class _Context:
         for row in run_engine_query(store, "derivation-designs"):
             derivation_designs[row["derivation"].value].append(local_name(row["design"].value))
         self.predicted: dict[str, list[Evidence]] = defaultdict(list)
-        for row in run_engine_query(store, "predicted-evidence"):
+        # in derivation order: a server returns the rows in another order than the embedded store
+        for row in sorted(run_engine_query(store, "predicted-evidence"), key=lambda r: r["derivation"].value):
             rule = self.rules.get(row["rule"].value, {"confidence": self.model.default_confidence,
                                                       "label": local_name(row["rule"].value)})
             designs = sorted(set(derivation_designs.get(row["derivation"].value, [])))
@@ -112,7 +114,8 @@ class _Context:
         for row in run_engine_query(store, "ruled-out"):
             self.ruled_out[row["subject"].value].add(local_name(row["mechanism"].value))
         self.conflicts: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-        for row in run_engine_query(store, "conflicts"):
+        # "review" before "rule" where both attach a trade-off (a server returns the rows in another order)
+        for row in sorted(run_engine_query(store, "conflicts"), key=lambda r: r["how"].value):
             entry = self.conflicts[row["subject"].value].setdefault(row["tradeoff"].value, {
                 "id": local_name(row["tradeoff"].value),
                 "label": row["label"].value if "label" in row else local_name(row["tradeoff"].value),

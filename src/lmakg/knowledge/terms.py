@@ -12,6 +12,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+TRUE = ("true", "1")  # the lexical forms of xsd:boolean true (Virtuoso writes 1)
+
 
 @dataclass(frozen=True)
 class Term:
@@ -35,7 +37,7 @@ class Term:
                 if local in {"decimal", "double", "float"}:
                     return float(self.value)
                 if local == "boolean":
-                    return self.value == "true"
+                    return self.value in TRUE
             except ValueError:
                 return self.value
         return self.value
