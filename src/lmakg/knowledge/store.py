@@ -233,6 +233,16 @@ class KnowledgeStore:
         g = ox.NamedNode(graph) if graph else None
         return next(iter(self._store.quads_for_pattern(s, p, o, g)), None) is not None
 
+    def around(self, node: Any, graphs: set[str]) -> Iterator[tuple[str, Any, Any]]:
+        """The triples of ``graphs`` that touch a node: ("out", predicate, object) for those it is the subject
+        of, ("in", predicate, subject) for those it is the object of (store terms)."""
+        for quad in self._store.quads_for_pattern(node, None, None, None):
+            if getattr(quad.graph_name, "value", None) in graphs:
+                yield "out", quad.predicate, quad.object
+        for quad in self._store.quads_for_pattern(None, None, node, None):
+            if getattr(quad.graph_name, "value", None) in graphs:
+                yield "in", quad.predicate, quad.subject
+
     def remove_node(self, iri: str) -> int:
         """Remove every quad about a node and, recursively, the blank nodes it owns; return quads removed.
         (Used by leave-one-out evaluation to take one design out of the graph.)"""
