@@ -19,6 +19,7 @@ from typing import Any
 
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import INFERRED_GRAPH
+from lmakg.reasoning.delta import delta_solutions, worth_it
 from lmakg.reasoning.dependencies import Key, touches, written_keys
 from lmakg.reasoning.gcpause import gc_paused
 from lmakg.reasoning.provenance import (
@@ -59,6 +60,7 @@ def infer(
     fired: dict[str, set[tuple[Any, ...]]] | None = None,
     clear: bool | None = None,
     naive: bool = False,
+    delta_limit: int | None = None,
 ) -> InferenceResult:
     """Run the rules to a fixpoint over the store; inferred triples replace the previous inferred graph.
 
@@ -73,7 +75,9 @@ def infer(
 
     ``naive`` re-runs every rule in every iteration (the plain fixpoint the tests compare with); by default
     a rule re-runs only when a triple it can read (:mod:`lmakg.reasoning.dependencies`) was added since it
-    last ran, which reaches the same fixpoint and provenance.
+    last ran, which reaches the same fixpoint and provenance; a rule whose WHERE clause is a monotone join then
+    re-runs over the triples added since (:mod:`lmakg.reasoning.delta`) when they are few: at most
+    ``delta_limit`` (default: :func:`lmakg.reasoning.delta.worth_it`; 0 never).
 
     Returns what was added. Raises :class:`RuleError` if the fixpoint is not reached in ``max_iterations``.
     """
@@ -87,14 +91,21 @@ def infer(
         store.clear_graph(str(INFERRED_GRAPH))
         store.clear_graph(str(PROVENANCE_GRAPH))
     make = Instantiator(store)
-    graphs = reasoning_graphs(store)
+    # the graphs rules read; None (the union of all graphs, which Oxigraph reads faster) when they are all there
+    # is, as in a fresh run whose provenance is written after the fixpoint (chemistry.materialize)
+    graphs: list[str] | None = reasoning_graphs(store)
+    if store.holds_only(graphs):
+        graphs = None
     # everything this call infers, while the inferred graph held nothing else (provenance then needs no lookups)
     inferred: set[tuple[Any, Any, Any]] | None = (
         set() if next(iter(store.triples(str(INFERRED_GRAPH))), None) is None else None)
     done = fired if fired is not None else {}
     mine: dict[str, set[tuple[Any, ...]]] = {r.id: set() for r in rules}
     names_of: dict[str, list[str]] = {}
-    last_rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+    # rule id -> its solutions met in this call, each once: on the closed graph, all of them (what provenance records)
+    found: dict[str, dict[tuple[Any, ...], None]] = {}
+    log: list[tuple[Any, Any, Any]] = []  # the triples this call added, in order
+    since: dict[str, int] = {}  # rule id -> how much of the log was there when it last ran
     added_total = 0
     per_rule: dict[str, int] = {r.id: 0 for r in rules}
     timing: dict[str, float] = {r.id: 0.0 for r in rules}
@@ -109,11 +120,22 @@ def infer(
             if not naive and waiting is not None and not touches(rule.reads, waiting):
                 continue  # nothing it reads changed since it last ran: same solutions, all instantiated
             ran += 1
-            pending[rule.id] = set()
             began = time.perf_counter()
-            names, rows = store.solutions(rule.select, graphs)
-            last_rows[rule.id] = (names, rows)
-            names_of[rule.id] = names
+            rows = None
+            if (not naive and waiting is not None and rule.delta is not None
+                    and worth_it(len(log) - since[rule.id], len(log), delta_limit)):
+                names = names_of[rule.id]
+                header, body, patterns = rule.delta
+                rows = delta_solutions(store, header, body, patterns, names, log[since[rule.id]:], waiting,
+                                       lambda query, bound: store.solutions(query, graphs, bound)[1])
+                if rows is not None:
+                    found[rule.id].update(dict.fromkeys(rows))
+            if rows is None:
+                names, rows = store.solutions(rule.select, graphs)
+                found[rule.id] = dict.fromkeys(rows)
+                names_of[rule.id] = names
+            pending[rule.id] = set()
+            since[rule.id] = len(log)
             old, seen = done.get(rule.id, ()), mine[rule.id]
             template = make.builders(rule.template, names)
             new: dict[tuple[Any, Any, Any], None] = {}
@@ -129,6 +151,7 @@ def infer(
                         new[triple] = None
             if new:
                 store.add_triples(list(new), str(INFERRED_GRAPH))
+                log.extend(new)
                 if inferred is not None:
                     inferred.update(new)
                 added += len(new)
@@ -151,7 +174,8 @@ def infer(
             firings = {r.id: (names_of[r.id], list(mine[r.id])) for r in rules}
             derivations = record_derivations(store, rules, make, rows_by_rule=firings, inferred_exactly=inferred)
         else:  # each rule's last run saw the closed graph (nothing it reads was added since)
-            derivations = record_derivations(store, rules, make, rows_by_rule=last_rows, inferred_exactly=inferred)
+            every = {r.id: (names_of[r.id], list(found[r.id])) for r in rules}
+            derivations = record_derivations(store, rules, make, rows_by_rule=every, inferred_exactly=inferred)
     timing["(provenance)"] = time.perf_counter() - began
     return InferenceResult(added_total, derivations, iterations, time.perf_counter() - start, len(rules), per_rule,
                            timing, fired=mine)

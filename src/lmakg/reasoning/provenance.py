@@ -48,19 +48,23 @@ def blank_keys(store: KnowledgeStore) -> dict[Any, str]:
     return {row[0]: row[1].value for row in rows}
 
 
-def blank_key(store: KnowledgeStore, node: Any, graphs: set[str]) -> str | None:
+def blank_key(store: KnowledgeStore, node: Any, graphs: set[str],
+              memo: dict[tuple[str, Any, Any], str] | None = None) -> str | None:
     """One blank node's content key, as :func:`blank_keys` (``blank-node-keys.rq``) gives it, from the triples
     of ``graphs`` around it alone (None if there are none). Why: provenance needs the keys of the blank nodes
-    its statements name only, and the query keys every blank node of the graph (at a million triples, seconds)."""
-    hashes = {hashlib.sha1(f"{way} <{p.value}> {'[]' if _blank(store, x) else term_key(store, x)}".encode()
-                           ).hexdigest() for way, p, x in store.around(node, graphs)}
+    its statements name only, and the query keys every blank node of the graph (at a million triples, seconds).
+    ``memo`` keeps the hash of each (direction, predicate, other end) across calls."""
+    memo = {} if memo is None else memo
+    hashes = set()
+    for way, p, x in store.around(node, graphs):
+        h = memo.get((way, p, x))
+        if h is None:
+            text = "[]" if store.is_blank(x) else term_key(store, x)
+            h = memo[way, p, x] = hashlib.sha1(f"{way} <{p.value}> {text}".encode()).hexdigest()
+        hashes.add(h)
     if not hashes:
         return None
     return "bnode:" + hashlib.sha1(f"{min(hashes)}{max(hashes)}{len(hashes)}".encode()).hexdigest()[:20]
-
-
-def _blank(store: KnowledgeStore, term: Any) -> bool:
-    return store.term_text(term).startswith("_:")
 
 
 def reify(store: KnowledgeStore, triple: tuple[Any, Any, Any],
@@ -168,6 +172,7 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
     provenance = str(PROVENANCE_GRAPH)
     statements: dict[tuple[Any, Any, Any], tuple[Any, str]] = {}
     texts: dict[Any, str] = {}  # term -> its text in a hash (term_key; a blank node by its content key)
+    around: dict[tuple[str, Any, Any], str] = {}  # blank_key's memo
     described_as: dict[str, tuple[Any, Any, Any]] = {}  # statement key -> the triple first described with it
     graphs = set(reasoning_graphs(store))
     checked: set[tuple[Any, Any, Any]] = set()
@@ -185,7 +190,7 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
     def text(term: Any) -> str:
         found = texts.get(term)
         if found is None:
-            found = texts[term] = ((_blank(store, term) and blank_key(store, term, graphs))
+            found = texts[term] = ((store.is_blank(term) and blank_key(store, term, graphs, around))
                                    or term_key(store, term))
         return found
 
