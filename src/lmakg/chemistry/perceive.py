@@ -60,7 +60,8 @@ def perceive(store: KnowledgeStore, subjects: set[str] | None = None,
     declared = {row["element"].value for row in run_engine_query(store, "declared-elements")}
     patterns = {row["group"].value: row["smarts"].value for row in run_engine_query(store, "feature-patterns")}
     version = chem.rdkit_version()
-    iri, lit = functools.lru_cache(maxsize=None)(store.iri), store.literal  # the same few IRIs, many times
+    # the same few IRIs and literals (symbols, counts, charges, methods), many times
+    iri, lit = functools.lru_cache(maxsize=None)(store.iri), functools.lru_cache(maxsize=None)(store.literal)
     rdf, prov = PREFIXES["rdf"], PREFIXES["prov"]
     rdf_type, generated_by = iri(rdf + "type"), iri(prov + "wasGeneratedBy")
     agent = iri(AGENT_IRI)
@@ -72,8 +73,10 @@ def perceive(store: KnowledgeStore, subjects: set[str] | None = None,
     ]
     method = f"perceived by RDKit {version} from the structure (standard atomic weights of its periodic table)"
 
+    texts: dict[Any, str] = {}  # term -> its text in a statement's hash
+
     def statement(triple: tuple[Any, Any, Any]) -> Any:
-        node, _key, description = reify(store, triple)
+        node, _key, description = reify(store, triple, texts=texts)
         provenance.extend(description)
         return node
 

@@ -67,11 +67,15 @@ def blank_key(store: KnowledgeStore, node: Any, graphs: set[str],
     return "bnode:" + hashlib.sha1(f"{min(hashes)}{max(hashes)}{len(hashes)}".encode()).hexdigest()[:20]
 
 
-def reify(store: KnowledgeStore, triple: tuple[Any, Any, Any],
-          blanks: dict[Any, str] | None = None) -> tuple[Any, str, list[tuple[Any, Any, Any]]]:
+def reify(store: KnowledgeStore, triple: tuple[Any, Any, Any], blanks: dict[Any, str] | None = None,
+          texts: dict[Any, str] | None = None) -> tuple[Any, str, list[tuple[Any, Any, Any]]]:
     """The rdf:Statement node naming a triple (by content hash), its hash, and the four triples describing it.
-    Used for the premises and conclusions of rule firings and of RDKit perception alike."""
-    key = digest(" ".join(term_key(store, t, blanks) for t in triple))
+    Used for the statements of RDKit perception (:func:`record_derivations` makes those of rule firings the same
+    way). ``texts`` caches each term's :func:`term_key` across calls."""
+    if texts is None:
+        key = digest(" ".join(term_key(store, t, blanks) for t in triple))
+    else:
+        key = digest(" ".join(texts.get(t) or texts.setdefault(t, term_key(store, t, blanks)) for t in triple))
     node = store.iri(STATEMENT_NS + key)
     rdf_type, statement, subject, predicate, obj = _reification_terms(store.iri)
     return node, key, [(node, rdf_type, statement), (node, subject, triple[0]), (node, predicate, triple[1]),
