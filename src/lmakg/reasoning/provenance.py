@@ -222,7 +222,7 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
         premises = [(spec, sure) for spec, sure in zip(make.builders(rule.premises, names), rule.premise_certain,
                                                        strict=True) if spec is not None]
         sink: list[tuple[Any, Any, Any]] = []
-        described: dict[str, set[Any]] = {}  # derivations of this rule written -> their conclusions so far
+        described: dict[str, tuple[Any, set[Any]]] = {}  # derivations of this rule written -> (node, conclusions)
         exact = inferred_exactly
         for values in rows:
             if exact is not None:  # the common case, a set lookup per conclusion
@@ -243,10 +243,11 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
                 premise_nodes[key] = node
             # keys in premise order (a server computes the same hash: reasoning.update)
             d_key = digest(rule.iri, *premise_nodes)
-            d_node = iri(DERIVATION_NS + d_key)
-            linked = described.get(d_key)
-            if linked is None:
-                linked = described[d_key] = set()
+            known = described.get(d_key)
+            if known is not None:
+                d_node, linked = known
+            else:
+                d_node, linked = described[d_key] = iri(DERIVATION_NS + d_key), set()
                 sink.append((d_node, rdf_type, derivation_cls))
                 sink.append((d_node, used_rule, rule_node))
                 sink.extend([(d_node, premise_p, node) for node in premise_nodes.values()])
