@@ -202,13 +202,11 @@ class KnowledgeStore:
     def ask(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> bool:
         return bool(self._run(sparql, bindings, None))
 
-    def solutions(self, sparql: str, graphs: list[str] | None = None,
-                  bindings: Mapping[str, Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def solutions(self, sparql: str, graphs: list[str] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run a SELECT and return (variable names, rows of opaque store terms) for the rule engine,
         which copies terms from solutions into new triples without converting them. ``graphs``: the
-        named graphs whose union is the default graph (all of them if None); ``bindings``: variables bound
-        to values (store terms too, blank nodes included), as in :meth:`select`."""
-        result = self._run(sparql, bindings, graphs)
+        named graphs whose union is the default graph (all of them if None)."""
+        result = self._run(sparql, None, graphs)
         names = [v.value for v in result.variables]
         return names, [tuple(solution) for solution in result]  # values in the order of result.variables
 

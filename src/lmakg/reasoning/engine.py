@@ -19,7 +19,7 @@ from typing import Any
 
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import INFERRED_GRAPH
-from lmakg.reasoning.delta import delta_solutions, worth_it
+from lmakg.reasoning.delta import Added, delta_solutions
 from lmakg.reasoning.dependencies import Key, touches, written_keys
 from lmakg.reasoning.gcpause import gc_paused
 from lmakg.reasoning.provenance import (
@@ -76,8 +76,8 @@ def infer(
     ``naive`` re-runs every rule in every iteration (the plain fixpoint the tests compare with); by default
     a rule re-runs only when a triple it can read (:mod:`lmakg.reasoning.dependencies`) was added since it
     last ran, which reaches the same fixpoint and provenance; a rule whose WHERE clause is a monotone join then
-    re-runs over the triples added since (:mod:`lmakg.reasoning.delta`) when they are few: at most
-    ``delta_limit`` (default: :func:`lmakg.reasoning.delta.worth_it`; 0 never).
+    re-runs over the triples added since (:mod:`lmakg.reasoning.delta`) when its patterns match few of them
+    (``delta_limit``: at most that many added since; 0: always in full).
 
     Returns what was added. Raises :class:`RuleError` if the fixpoint is not reached in ``max_iterations``.
     """
@@ -104,7 +104,7 @@ def infer(
     names_of: dict[str, list[str]] = {}
     # rule id -> its solutions met in this call, each once: on the closed graph, all of them (what provenance records)
     found: dict[str, dict[tuple[Any, ...], None]] = {}
-    log: list[tuple[Any, Any, Any]] = []  # the triples this call added, in order
+    log = Added(store.term_text)  # the triples this call added, in order
     since: dict[str, int] = {}  # rule id -> how much of the log was there when it last ran
     added_total = 0
     per_rule: dict[str, int] = {r.id: 0 for r in rules}
@@ -123,11 +123,11 @@ def infer(
             began = time.perf_counter()
             rows = None
             if (not naive and waiting is not None and rule.delta is not None
-                    and worth_it(len(log) - since[rule.id], len(log), delta_limit)):
+                    and (delta_limit is None or len(log) - since[rule.id] <= delta_limit)):
                 names = names_of[rule.id]
                 header, body, patterns = rule.delta
-                rows = delta_solutions(store, header, body, patterns, names, log[since[rule.id]:], waiting,
-                                       lambda query, bound: store.solutions(query, graphs, bound)[1])
+                rows = delta_solutions(header, body, patterns, names, log, since[rule.id], waiting, store.is_blank,
+                                       lambda query: store.solutions(query, graphs)[1])
                 if rows is not None:
                     found[rule.id].update(dict.fromkeys(rows))
             if rows is None:

@@ -36,7 +36,7 @@ SH = "http://www.w3.org/ns/shacl#"
 RDF = PREFIXES["rdf"]
 RDFS = PREFIXES["rdfs"]
 SPEC = "SHACL Advanced Features, section 8.3 (SPARQL rules)"
-COMPILED_FORMAT = 5  # bump when compile_rule derives something new, so cached rule lists are rebuilt
+COMPILED_FORMAT = 6  # bump when compile_rule derives something new, so cached rule lists are rebuilt
 
 
 class RuleError(ValueError):
