@@ -8,6 +8,12 @@
 * Dependency-driven re-evaluation: after its first run in a call, a rule runs again only if a triple it can
   read (its predicates and ``rdf:type`` classes, :mod:`lmakg.reasoning.dependencies`) was added since, so
   most rules run once and the last, confirming iteration runs almost nothing (``naive=True`` re-runs all).
+  A rule whose WHERE clause is a monotone join re-runs over the triples added since (semi-naive,
+  :mod:`lmakg.reasoning.delta`), when they are few.
+* Provenance is recorded from every solution a rule met in the call (on the closed graph, all of them).
+* While the provenance graph is empty, the rules read the union of all graphs (Oxigraph answers it faster than
+  the list of graphs they read otherwise; :func:`lmakg.chemistry.materialize.materialize` writes RDKit's
+  derivations after the rules for this).
 """
 
 from __future__ import annotations
@@ -173,7 +179,7 @@ def infer(
         if incremental:  # the firings met for the first time: the earlier ones are recorded already
             firings = {r.id: (names_of[r.id], list(mine[r.id])) for r in rules}
             derivations = record_derivations(store, rules, make, rows_by_rule=firings, inferred_exactly=inferred)
-        else:  # each rule's last run saw the closed graph (nothing it reads was added since)
+        else:  # every solution met: after each rule's last run nothing it reads was added, so all of them
             every = {r.id: (names_of[r.id], list(found[r.id])) for r in rules}
             derivations = record_derivations(store, rules, make, rows_by_rule=every, inferred_exactly=inferred)
     timing["(provenance)"] = time.perf_counter() - began
