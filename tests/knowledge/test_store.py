@@ -62,3 +62,27 @@ def test_serialised_results_use_standard_formats():
     assert csv.splitlines() == [b"o", b"1"]
     turtle, media = store.query_serialized("CONSTRUCT WHERE { ?s <http://e/q> ?o }", "turtle")
     assert media == "text/turtle" and b"<http://e/b>" in turtle
+
+
+def test_holds_only_tells_whether_the_union_of_graphs_is_theirs():
+    store = open_store()
+    store.load_turtle(TTL, graph="http://e/g1")
+    store.load_turtle('<http://e/c> <http://e/p> "3" .', graph="http://e/g2")
+    assert store.holds_only(["http://e/g1", "http://e/g2", "http://e/unused"])
+    assert not store.holds_only(["http://e/g1"])
+    store.clear_graph("http://e/g2")  # an emptied graph holds nothing
+    assert store.holds_only(["http://e/g1"])
+    store.update('INSERT DATA { <http://e/d> <http://e/p> "4" }')  # the default graph
+    assert not store.holds_only(["http://e/g1"])
+
+
+def test_around_a_blank_node():
+    store = open_store()
+    store.load_turtle('<http://e/a> <http://e/q> [ <http://e/p> "1" ; <http://e/r> <http://e/c> ] .', "http://e/g1")
+    store.load_turtle('<http://e/z> <http://e/s> <http://e/a> .', "http://e/g2")
+    ((_s, _p, blank),) = [t for t in store.triples("http://e/g1") if str(t[1]) == "<http://e/q>"]
+    assert store.is_blank(blank) and not store.is_blank(_s)
+    around = sorted((way, str(p), str(x)) for way, p, x in store.around(blank, {"http://e/g1"}))
+    assert around == [("in", "<http://e/q>", "<http://e/a>"), ("out", "<http://e/p>", '"1"'),
+                      ("out", "<http://e/r>", "<http://e/c>")]
+    assert store.around(blank, {"http://e/g2"}) == []

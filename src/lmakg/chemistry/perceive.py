@@ -45,11 +45,14 @@ SOURCE_PREDICATE = {"smiles": "smiles", "repeat": "repeatUnitSmiles", "compositi
 
 
 @gc_paused()
-def perceive(store: KnowledgeStore, subjects: set[str] | None = None) -> int:
+def perceive(store: KnowledgeStore, subjects: set[str] | None = None,
+             provenance_to: list[tuple[Any, Any, Any]] | None = None) -> int:
     """Assert what RDKit perceives for every species with a structure; return the perceived triples added.
 
     With ``subjects`` (species IRIs), only those are perceived and the perceived graph is added to rather
-    than rebuilt: how `lmakg predict` perceives a candidate on an already perceived graph.
+    than rebuilt: how `lmakg predict` perceives a candidate on an already perceived graph. With
+    ``provenance_to``, the provenance triples are appended to that list for the caller to write to the
+    provenance graph (:func:`lmakg.chemistry.materialize.materialize` writes them after the rules).
     """
 
     if subjects is None:
@@ -57,7 +60,8 @@ def perceive(store: KnowledgeStore, subjects: set[str] | None = None) -> int:
     declared = {row["element"].value for row in run_engine_query(store, "declared-elements")}
     patterns = {row["group"].value: row["smarts"].value for row in run_engine_query(store, "feature-patterns")}
     version = chem.rdkit_version()
-    iri, lit = functools.lru_cache(maxsize=None)(store.iri), store.literal  # the same few IRIs, many times
+    # the same few IRIs and literals (symbols, counts, charges, methods), many times
+    iri, lit = functools.lru_cache(maxsize=None)(store.iri), functools.lru_cache(maxsize=None)(store.literal)
     rdf, prov = PREFIXES["rdf"], PREFIXES["prov"]
     rdf_type, generated_by = iri(rdf + "type"), iri(prov + "wasGeneratedBy")
     agent = iri(AGENT_IRI)
@@ -69,8 +73,10 @@ def perceive(store: KnowledgeStore, subjects: set[str] | None = None) -> int:
     ]
     method = f"perceived by RDKit {version} from the structure (standard atomic weights of its periodic table)"
 
+    texts: dict[Any, str] = {}  # term -> its text in a statement's hash
+
     def statement(triple: tuple[Any, Any, Any]) -> Any:
-        node, _key, description = reify(store, triple)
+        node, _key, description = reify(store, triple, texts=texts)
         provenance.extend(description)
         return node
 
@@ -118,7 +124,10 @@ def perceive(store: KnowledgeStore, subjects: set[str] | None = None) -> int:
         if seen.composition.get("F"):
             _fluorine_fraction(species, kind, text, seen.composition, method, version, iri, lit, conclude, describe)
     store.add_triples(facts, str(PERCEIVED_GRAPH))
-    store.add_triples(provenance, str(PROVENANCE_GRAPH))
+    if provenance_to is not None:
+        provenance_to.extend(provenance)
+    else:
+        store.add_triples(provenance, str(PROVENANCE_GRAPH))
     return len(set(facts))
 
 

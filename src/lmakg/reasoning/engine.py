@@ -8,6 +8,12 @@
 * Dependency-driven re-evaluation: after its first run in a call, a rule runs again only if a triple it can
   read (its predicates and ``rdf:type`` classes, :mod:`lmakg.reasoning.dependencies`) was added since, so
   most rules run once and the last, confirming iteration runs almost nothing (``naive=True`` re-runs all).
+  A rule whose WHERE clause is a monotone join re-runs over the triples added since (semi-naive,
+  :mod:`lmakg.reasoning.delta`), when they are few.
+* Provenance is recorded from every solution a rule met in the call (on the closed graph, all of them).
+* While the provenance graph is empty, the rules read the union of all graphs (Oxigraph answers it faster than
+  the list of graphs they read otherwise; :func:`lmakg.chemistry.materialize.materialize` writes RDKit's
+  derivations after the rules for this).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 
 from lmakg.knowledge.store import KnowledgeStore
 from lmakg.knowledge.vocab import INFERRED_GRAPH
+from lmakg.reasoning.delta import Added, delta_solutions
 from lmakg.reasoning.dependencies import Key, touches, written_keys
 from lmakg.reasoning.gcpause import gc_paused
 from lmakg.reasoning.provenance import (
@@ -59,6 +66,7 @@ def infer(
     fired: dict[str, set[tuple[Any, ...]]] | None = None,
     clear: bool | None = None,
     naive: bool = False,
+    delta_limit: int | None = None,
 ) -> InferenceResult:
     """Run the rules to a fixpoint over the store; inferred triples replace the previous inferred graph.
 
@@ -73,7 +81,9 @@ def infer(
 
     ``naive`` re-runs every rule in every iteration (the plain fixpoint the tests compare with); by default
     a rule re-runs only when a triple it can read (:mod:`lmakg.reasoning.dependencies`) was added since it
-    last ran, which reaches the same fixpoint and provenance.
+    last ran, which reaches the same fixpoint and provenance; a rule whose WHERE clause is a monotone join then
+    re-runs over the triples added since (:mod:`lmakg.reasoning.delta`) when its patterns match few of them
+    (``delta_limit``: at most that many added since; 0: always in full).
 
     Returns what was added. Raises :class:`RuleError` if the fixpoint is not reached in ``max_iterations``.
     """
@@ -87,14 +97,21 @@ def infer(
         store.clear_graph(str(INFERRED_GRAPH))
         store.clear_graph(str(PROVENANCE_GRAPH))
     make = Instantiator(store)
-    graphs = reasoning_graphs(store)
+    # the graphs rules read; None (the union of all graphs, which Oxigraph reads faster) when they are all there
+    # is, as in a fresh run whose provenance is written after the fixpoint (chemistry.materialize)
+    graphs: list[str] | None = reasoning_graphs(store)
+    if store.holds_only(graphs):
+        graphs = None
     # everything this call infers, while the inferred graph held nothing else (provenance then needs no lookups)
     inferred: set[tuple[Any, Any, Any]] | None = (
         set() if next(iter(store.triples(str(INFERRED_GRAPH))), None) is None else None)
     done = fired if fired is not None else {}
     mine: dict[str, set[tuple[Any, ...]]] = {r.id: set() for r in rules}
     names_of: dict[str, list[str]] = {}
-    last_rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+    # rule id -> its solutions met in this call, each once: on the closed graph, all of them (what provenance records)
+    found: dict[str, dict[tuple[Any, ...], None]] = {}
+    log = Added(store.term_text)  # the triples this call added, in order
+    since: dict[str, int] = {}  # rule id -> how much of the log was there when it last ran
     added_total = 0
     per_rule: dict[str, int] = {r.id: 0 for r in rules}
     timing: dict[str, float] = {r.id: 0.0 for r in rules}
@@ -109,11 +126,22 @@ def infer(
             if not naive and waiting is not None and not touches(rule.reads, waiting):
                 continue  # nothing it reads changed since it last ran: same solutions, all instantiated
             ran += 1
-            pending[rule.id] = set()
             began = time.perf_counter()
-            names, rows = store.solutions(rule.select, graphs)
-            last_rows[rule.id] = (names, rows)
-            names_of[rule.id] = names
+            rows = None
+            if (not naive and waiting is not None and rule.delta is not None
+                    and (delta_limit is None or len(log) - since[rule.id] <= delta_limit)):
+                names = names_of[rule.id]
+                header, body, patterns = rule.delta
+                rows = delta_solutions(header, body, patterns, names, log, since[rule.id], waiting, store.is_blank,
+                                       lambda query: store.solutions(query, graphs)[1])
+                if rows is not None:
+                    found[rule.id].update(dict.fromkeys(rows))
+            if rows is None:
+                names, rows = store.solutions(rule.select, graphs)
+                found[rule.id] = dict.fromkeys(rows)
+                names_of[rule.id] = names
+            pending[rule.id] = set()
+            since[rule.id] = len(log)
             old, seen = done.get(rule.id, ()), mine[rule.id]
             template = make.builders(rule.template, names)
             new: dict[tuple[Any, Any, Any], None] = {}
@@ -129,6 +157,7 @@ def infer(
                         new[triple] = None
             if new:
                 store.add_triples(list(new), str(INFERRED_GRAPH))
+                log.extend(new)
                 if inferred is not None:
                     inferred.update(new)
                 added += len(new)
@@ -150,8 +179,9 @@ def infer(
         if incremental:  # the firings met for the first time: the earlier ones are recorded already
             firings = {r.id: (names_of[r.id], list(mine[r.id])) for r in rules}
             derivations = record_derivations(store, rules, make, rows_by_rule=firings, inferred_exactly=inferred)
-        else:  # each rule's last run saw the closed graph (nothing it reads was added since)
-            derivations = record_derivations(store, rules, make, rows_by_rule=last_rows, inferred_exactly=inferred)
+        else:  # every solution met: after each rule's last run nothing it reads was added, so all of them
+            every = {r.id: (names_of[r.id], list(found[r.id])) for r in rules}
+            derivations = record_derivations(store, rules, make, rows_by_rule=every, inferred_exactly=inferred)
     timing["(provenance)"] = time.perf_counter() - began
     return InferenceResult(added_total, derivations, iterations, time.perf_counter() - start, len(rules), per_rule,
                            timing, fired=mine)

@@ -48,11 +48,34 @@ def blank_keys(store: KnowledgeStore) -> dict[Any, str]:
     return {row[0]: row[1].value for row in rows}
 
 
-def reify(store: KnowledgeStore, triple: tuple[Any, Any, Any],
-          blanks: dict[Any, str] | None = None) -> tuple[Any, str, list[tuple[Any, Any, Any]]]:
+def blank_key(store: KnowledgeStore, node: Any, graphs: set[str],
+              memo: dict[tuple[str, Any, Any], str] | None = None) -> str | None:
+    """One blank node's content key, as :func:`blank_keys` (``blank-node-keys.rq``) gives it, from the triples
+    of ``graphs`` around it alone (None if there are none). Why: provenance needs the keys of the blank nodes
+    its statements name only, and the query keys every blank node of the graph (at a million triples, seconds).
+    ``memo`` keeps the hash of each (direction, predicate, other end) across calls."""
+    memo = {} if memo is None else memo
+    hashes = set()
+    for way, p, x in store.around(node, graphs):
+        h = memo.get((way, p, x))
+        if h is None:
+            text = "[]" if store.is_blank(x) else term_key(store, x)
+            h = memo[way, p, x] = hashlib.sha1(f"{way} <{p.value}> {text}".encode()).hexdigest()
+        hashes.add(h)
+    if not hashes:
+        return None
+    return "bnode:" + hashlib.sha1(f"{min(hashes)}{max(hashes)}{len(hashes)}".encode()).hexdigest()[:20]
+
+
+def reify(store: KnowledgeStore, triple: tuple[Any, Any, Any], blanks: dict[Any, str] | None = None,
+          texts: dict[Any, str] | None = None) -> tuple[Any, str, list[tuple[Any, Any, Any]]]:
     """The rdf:Statement node naming a triple (by content hash), its hash, and the four triples describing it.
-    Used for the premises and conclusions of rule firings and of RDKit perception alike."""
-    key = digest(" ".join(term_key(store, t, blanks) for t in triple))
+    Used for the statements of RDKit perception (:func:`record_derivations` makes those of rule firings the same
+    way). ``texts`` caches each term's :func:`term_key` across calls."""
+    if texts is None:
+        key = digest(" ".join(term_key(store, t, blanks) for t in triple))
+    else:
+        key = digest(" ".join(texts.get(t) or texts.setdefault(t, term_key(store, t, blanks)) for t in triple))
     node = store.iri(STATEMENT_NS + key)
     rdf_type, statement, subject, predicate, obj = _reification_terms(store.iri)
     return node, key, [(node, rdf_type, statement), (node, subject, triple[0]), (node, predicate, triple[1]),
@@ -138,7 +161,9 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
     graph, when the caller knows it (it started empty and the caller added these), so conclusions are looked
     up in a set instead of the store.
 
-    Provenance is written rule by rule (bounded memory); statement nodes are cached by content.
+    Provenance is written rule by rule (bounded memory). Statement nodes are cached by triple and each term's
+    text in a hash by term; a blank node's key is computed when one is first met (:func:`blank_key`); a
+    derivation met again (another solution with the same premises) adds its conclusions only.
     """
     iri = store.iri
     rdf_type = store.iri(RDF + "type")
@@ -146,41 +171,58 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
     used_rule = store.iri(LMA_IRI + "usedRule")
     conclusion_p = store.iri(LMA_IRI + "conclusion")
     premise_p = store.iri(LMA_IRI + "premise")
+    _type, statement_cls, subject_p, predicate_p, object_p = _reification_terms(store.iri)
     inferred = str(INFERRED_GRAPH)
     provenance = str(PROVENANCE_GRAPH)
     statements: dict[tuple[Any, Any, Any], tuple[Any, str]] = {}
+    texts: dict[Any, str] = {}  # term -> its text in a hash (term_key; a blank node by its content key)
+    around: dict[tuple[str, Any, Any], str] = {}  # blank_key's memo
+    described_as: dict[str, tuple[Any, Any, Any]] = {}  # statement key -> the triple first described with it
+    graphs = set(reasoning_graphs(store))
     checked: set[tuple[Any, Any, Any]] = set()
     is_inferred: set[tuple[Any, Any, Any]] = set()
     count = 0
 
     def check(triple: tuple[Any, Any, Any]) -> bool:
         """Whether a conclusion is in the inferred graph (asked once per triple)."""
-        if inferred_exactly is not None:
-            return triple in inferred_exactly
         checked.add(triple)
         if store.contains(*triple, graph=inferred):
             is_inferred.add(triple)
             return True
         return False
 
-    def statement(triple: tuple[Any, Any, Any], sink: list[tuple[Any, Any, Any]]) -> tuple[Any, str]:
-        found = statements.get(triple)
+    def text(term: Any) -> str:
+        found = texts.get(term)
         if found is None:
-            if not blanks and any(store.term_text(t).startswith("_:") for t in triple):
-                blanks.update(blank_keys(store) or {None: ""})  # once, and only where a blank node is met
-            node, key, description = reify(store, triple, blanks)
-            sink.extend(description)
-            found = statements[triple] = (node, key)
+            found = texts[term] = ((store.is_blank(term) and blank_key(store, term, graphs, around))
+                                   or term_key(store, term))
         return found
 
-    blanks: dict[Any, str] = {}
+    def statement(triple: tuple[Any, Any, Any], sink: list[tuple[Any, Any, Any]]) -> tuple[Any, str]:
+        """The statement node of a triple and its key (as :func:`reify`), described in ``sink`` once."""
+        s, p, o = triple
+        key = digest(f"{text(s)} {text(p)} {text(o)}")
+        node = iri(STATEMENT_NS + key)
+        first = described_as.get(key)
+        if first is not None:  # blank nodes alike in content share a key: add only what differs
+            sink.extend((node, role, t) for role, t, was in zip((subject_p, predicate_p, object_p), triple, first,
+                                                                strict=True) if t != was)
+        else:
+            described_as[key] = triple
+            sink.extend(((node, rdf_type, statement_cls), (node, subject_p, s), (node, predicate_p, p),
+                         (node, object_p, o)))
+        found = statements[triple] = (node, key)
+        return found
+
     for rule in rules:
         names, rows = (rows_by_rule[rule.id] if rows_by_rule is not None
                        else store.solutions(rule.select, reasoning_graphs(store)))
         rule_node = store.iri(rule.iri)
-        template = make.builders(rule.template, names)
-        premises = list(zip(make.builders(rule.premises, names), rule.premise_certain, strict=True))
+        template = [spec for spec in make.builders(rule.template, names) if spec is not None]
+        premises = [(spec, sure) for spec, sure in zip(make.builders(rule.premises, names), rule.premise_certain,
+                                                       strict=True) if spec is not None]
         sink: list[tuple[Any, Any, Any]] = []
+        described: dict[str, tuple[Any, set[Any]]] = {}  # derivations of this rule written -> (node, conclusions)
         exact = inferred_exactly
         for values in rows:
             if exact is not None:  # the common case, a set lookup per conclusion
@@ -199,16 +241,23 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
                 found = statements.get(triple)
                 node, key = found if found is not None else statement(triple, sink)
                 premise_nodes[key] = node
-            keys = list(premise_nodes)  # in premise order (a server computes the same hash: reasoning.update)
-            d_node = iri(DERIVATION_NS + digest(rule.iri, *keys))
-            sink.append((d_node, rdf_type, derivation_cls))
-            sink.append((d_node, used_rule, rule_node))
-            sink.extend([(d_node, premise_p, premise_nodes[k]) for k in keys])
+            # keys in premise order (a server computes the same hash: reasoning.update)
+            d_key = digest(rule.iri, *premise_nodes)
+            known = described.get(d_key)
+            if known is not None:
+                d_node, linked = known
+            else:
+                d_node, linked = described[d_key] = iri(DERIVATION_NS + d_key), set()
+                sink.append((d_node, rdf_type, derivation_cls))
+                sink.append((d_node, used_rule, rule_node))
+                sink.extend([(d_node, premise_p, node) for node in premise_nodes.values()])
             for c in conclusions:
                 found = statements.get(c)
-                sink.append((d_node, conclusion_p, (found if found is not None else statement(c, sink))[0]))
+                node = (found if found is not None else statement(c, sink))[0]
+                if node not in linked:
+                    linked.add(node)
+                    sink.append((d_node, conclusion_p, node))
             count += 1
         if sink:
             store.add_triples(sink, provenance)
     return count
-

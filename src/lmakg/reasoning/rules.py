@@ -28,6 +28,7 @@ from typing import Any
 
 from lmakg.knowledge import resources
 from lmakg.knowledge.vocab import LMA_IRI, PREFIXES
+from lmakg.reasoning.delta import Pattern, plan
 from lmakg.reasoning.dependencies import reads_of
 
 RULE_NS = "https://w3id.org/lmakg/rules/"
@@ -35,7 +36,7 @@ SH = "http://www.w3.org/ns/shacl#"
 RDF = PREFIXES["rdf"]
 RDFS = PREFIXES["rdfs"]
 SPEC = "SHACL Advanced Features, section 8.3 (SPARQL rules)"
-COMPILED_FORMAT = 3  # bump when compile_rule derives something new, so cached rule lists are rebuilt
+COMPILED_FORMAT = 6  # bump when compile_rule derives something new, so cached rule lists are rebuilt
 
 
 class RuleError(ValueError):
@@ -66,6 +67,9 @@ class Rule:
     premise_certain: list[bool] = field(default_factory=list)
     #: what the WHERE clause can read (:mod:`lmakg.reasoning.dependencies`); None: any triple
     reads: frozenset[tuple[str, str]] | None = None
+    #: for a monotone join, (prefix header, WHERE body, its patterns) for semi-naive re-runs
+    #: (:mod:`lmakg.reasoning.delta`); None: the rule always re-runs in full
+    delta: tuple[str, str, list[Pattern]] | None = None
 
     @property
     def id(self) -> str:
@@ -289,6 +293,8 @@ def compile_rule(rule: Rule) -> None:
     rule.premises = premises
     rule.premise_certain = certain
     _template_text, where = _split_construct(text, rule)
+    monotone = None if rule.target_class else plan(algebra.p, where)
+    rule.delta = (header, *monotone) if monotone else None
     target = ""
     if rule.target_class:
         target = f"?this <{RDF}type>/<{RDFS}subClassOf>* <{rule.target_class}> .\n"
