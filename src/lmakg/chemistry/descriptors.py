@@ -49,11 +49,17 @@ What cannot be computed raises :class:`DescriptorError` (unparsable SMILES, embe
 beyond Z = 86, open-shell species, SCF not converged, fractional frontier occupations): never a silent
 wrong number.
 
-Cache: one small JSON file per fragment, named by InChIKey (or a SMILES digest when RDKit gives no
-InChIKey), charge and a digest of method label + tblite + RDKit versions + conformer settings, in
-``${LMAKG_CACHE:-~/.cache/lmakg}/descriptors/`` (``$XDG_CACHE_HOME/lmakg`` when set); written atomically
-(temporary file + ``os.replace``); ``LMAKG_CACHE=off`` (or empty) disables it. A cached result is
-returned with ``from_cache=True`` and the seconds of the original computation.
+Cache: a re-run costs nothing. One small JSON file per fragment, named by InChIKey (or a SMILES digest when
+RDKit gives no InChIKey), charge and a digest of method label + tblite + RDKit versions + conformer settings
+(so an upgrade of tblite or RDKit, or other conformer settings, misses the cache instead of serving stale
+numbers), in ``${LMAKG_CACHE:-~/.cache/lmakg}/descriptors/`` (``$XDG_CACHE_HOME/lmakg`` when set);
+``LMAKG_CACHE=off`` (or empty) disables it. A cached result is returned with ``from_cache=True`` and the seconds
+of the original computation. Each file is written whole (temporary file in the same folder + ``os.replace``),
+so any number of processes — Dask workers included — may read and write the cache at once without locks: a
+reader sees a complete old file, a complete new one or none, and two writers of one key write the same values.
+Workers on other machines share the cache only if ``LMAKG_CACHE`` names a shared folder. A cache file that
+cannot be read (corrupt, truncated, foreign) is not an error: one warning line naming the file is logged
+(logger ``lmakg.descriptors``), and the value is recomputed and the file rewritten.
 
 Install and cost (measured 2026-12-05 on this project's 2-core machine, shared with other jobs; tblite 0.8.0
 from PyPI, RDKit 2026.09.1): ``pip install tblite`` installs cleanly from a manylinux wheel in about 3.5 s and
@@ -67,8 +73,10 @@ a cache hit takes about 1.3 ms; ``compute_many`` over the first ten took 0.39 s 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -85,6 +93,7 @@ AU_DIPOLE_IN_DEBYE = AU_DIPOLE_IN_CM / DEBYE_IN_CM
 
 MAX_Z = 86  # GFN2-xTB is parametrised for H..Rn
 CACHE_SCHEMA = 1
+log = logging.getLogger("lmakg.descriptors")
 
 
 from lmakg.chemistry.conformers import CONFORMER_SETTINGS, ConformerError, _conformer  # noqa: E402
@@ -170,7 +179,12 @@ def cache_dir() -> Path | None:
 
 
 def _settings_digest() -> str:
-    text = f"{CACHE_SCHEMA}|{method_label()}|RDKit {rdkit_version()}|{CONFORMER_SETTINGS}|MMFF94>UFF>none"
+    return _digest(method_label(), rdkit_version())
+
+
+@functools.lru_cache(maxsize=8)
+def _digest(method: str, rdkit: str) -> str:
+    text = f"{CACHE_SCHEMA}|{method}|RDKit {rdkit}|{CONFORMER_SETTINGS}|MMFF94>UFF>none"
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -183,12 +197,23 @@ def _cache_path(key: str, charge: int) -> Path | None:
 
 
 def _cache_read(path: Path | None) -> Descriptors | None:
-    if path is None or not path.is_file():
+    """The cached result at ``path``; None when there is none, or when the file cannot be read (then one warning
+    naming it is logged, and the caller recomputes and overwrites it)."""
+    if path is None:
         return None
     try:
-        return replace(Descriptors.from_dict(json.loads(path.read_text(encoding="utf-8"))), from_cache=True)
-    except (OSError, ValueError, TypeError, KeyError):
-        return None  # unreadable or from another schema: recompute and overwrite
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("lmakg: ignoring unreadable descriptor cache file %s (%s); recomputing it", path, exc)
+        return None
+    try:
+        return replace(Descriptors.from_dict(json.loads(text)), from_cache=True)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.warning("lmakg: ignoring corrupt descriptor cache file %s (%s: %s); recomputing it", path,
+                    type(exc).__name__, exc)
+        return None
 
 
 def _cache_write(path: Path | None, result: Descriptors) -> None:
