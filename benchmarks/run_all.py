@@ -23,7 +23,8 @@ Servers come from the environment ``.ci/services.sh env`` prints: ``LMAKG_TEST_O
 (credentials then from ``LMAKG_SPARQL_USER``/``LMAKG_SPARQL_PASSWORD``). ``--servers none`` skips them.
 
 Each step is stopped at ``--timeout`` seconds (default 30 minutes) and reported as "timeout"; the larger sizes of
-a tool that timed out are reported as timeouts too, not run. Writes ``benchmarks/results/<date>.json`` and
+a tool that timed out are reported as timeouts too, not run (those of a tool that failed: "not run", with the
+error on the smaller size's row). Writes ``benchmarks/results/<date>.json`` and
 ``<date>.md`` (``--out`` for another folder; ``--quick`` names them ``<date>-quick``) and records the machine's
 load average before and after each step.
 """
@@ -136,12 +137,11 @@ def fixpoint(sizes: list[int], servers: dict[str, dict[str, str]], tools: list[s
             runs += [(f"lmakg on {name}", s["selector"], s) for name, s in servers.items()]
         else:
             runs.append((tool, None, {}))
-    out, timed_out = [], {}
+    out, stopped = [], {}  # tool -> why its larger sizes are not run (it timed out or failed at a smaller one)
     for size in sizes:
         for label, selector, server in runs:
-            if label in timed_out:
-                out.append({"tool": label, "target": size, "copies": copies[size],
-                            "status": f"timeout (not run: > {timeout:.0f} s at ~{timed_out[label]:,})"})
+            if label in stopped:
+                out.append({"tool": label, "target": size, "copies": copies[size], "status": stopped[label]})
                 continue
             print(f"fixpoint: {label} at ~{size:,} triples ({copies[size]} copies)", file=sys.stderr, flush=True)
             code = (bench_reason.lmakg_code(copies[size], selector) if label.startswith("lmakg")
@@ -150,7 +150,9 @@ def fixpoint(sizes: list[int], servers: dict[str, dict[str, str]], tools: list[s
                 result = timed_child(code, timeout, exclude)
             result.update({"tool": label, "target": size, "copies": copies[size]})
             if result["status"].startswith("timeout"):
-                timed_out[label] = size
+                stopped[label] = f"timeout (not run: > {timeout:.0f} s at ~{size:,})"
+            elif result["status"] != "ok":
+                stopped[label] = f"not run: failed at ~{size:,}"
             out.append(result)
             print(f"  {result['status']} {result.get('reason', '')}", file=sys.stderr, flush=True)
     return out
