@@ -62,10 +62,14 @@ def answer(store: Any, text: str) -> list[tuple[str, ...]]:
     return sorted((cell(t.subject), cell(t.predicate), cell(t.object)) for t in raw)
 
 
-def load(store: Any, data: bytes, loader: str) -> None:
+def clear(store: Any) -> None:
+    """Drop the server's lmakg graphs (and staged copies a stopped writer left behind)."""
     for graph in store.named_graphs():
         if graph.startswith(("https://w3id.org/lmakg/graph/", "urn:lmakg:staging:")):
             store.clear_graph(graph)
+
+
+def load(data: bytes, loader: str, store: Any) -> None:
     if loader.startswith("services:"):
         with tempfile.NamedTemporaryFile(suffix=".nq") as dump:
             dump.write(data)
@@ -87,8 +91,9 @@ def measure(selector: str | None, loader: str = "lmakg", repeats: int = 5) -> di
     store, loaded = embedded, None
     if selector:
         data = embedded.dump("nquads")
+        clear(open_store(selector))
         began = time.perf_counter()
-        load(open_store(selector), data, loader)
+        load(data, loader, open_store(selector))
         loaded = {"seconds": time.perf_counter() - began, "quads": data.count(b"\n"), "by": loader}
         store = open_store(selector)  # a fresh store: no list of graphs remembered from before the load
     out: dict[str, Any] = {}

@@ -26,7 +26,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -66,19 +67,32 @@ def bare_rdkit(path: Path) -> dict[str, float]:
 
 
 def run_screen(source: Path, out: Path, timeout: float, extra: list[str]) -> dict[str, object]:
+    """``lmakg predict --file`` in a fresh process (its own session, killed with its Dask workers at ``timeout``):
+    wall time, rows written, and the peak resident memory of that process and the processes it waited for
+    (``ru_maxrss`` from ``wait4``, so earlier, larger children of this process do not count)."""
     command = [sys.executable, "-m", "lmakg", "predict", "--file", str(source), "--out", str(out), *extra]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     began = time.perf_counter()
-    try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"timeout": True, "seconds": timeout}
-    seconds = time.perf_counter() - began
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB; the largest child so far
-    if proc.returncode != 0:
-        raise SystemExit(f"screening failed: {proc.stderr[-800:]}")
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - began > timeout:
+                os.killpg(proc.pid, signal.SIGKILL)
+                os.wait4(proc.pid, 0)
+                proc.returncode = -signal.SIGKILL
+                return {"timeout": True, "seconds": timeout, "load_before": load}
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - began
+        if proc.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"screening failed: {errors.read().decode(errors='replace')[-800:]}")
     rows = sum(1 for _ in out.open()) - 1
-    return {"timeout": False, "seconds": seconds, "rows": rows, "peak_rss_mb": peak / 1024 if peak > before else None}
+    return {"timeout": False, "seconds": seconds, "rows": rows, "peak_rss_mb": usage.ru_maxrss / 1024,  # KiB
+            "load_before": load, "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg())}
 
 
 def growth(n1: float, t1: float, n2: float, t2: float) -> float:

@@ -47,6 +47,7 @@ def test_quick_run_measures_every_section(tmp_path, knowledge):
     small, big = sizes["20"], sizes["40"]
     assert big["per_second"] == pytest.approx(40 / big["seconds"])
     assert 0 < big["fraction_of_rdkit"] < 1
+    assert big["peak_rss_mb"] > 50  # the screen's own process (RDKit and the graph loaded), measured per child
     exponent = math.log(big["seconds"] / small["seconds"]) / math.log(2)
     assert f"| 40 | {big['seconds']:.1f} | {40 / big['seconds']:.0f} |" in table
     assert f"| {exponent:.2f} |" in table
