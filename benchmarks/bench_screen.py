@@ -173,13 +173,16 @@ def main() -> None:
     parser.add_argument("--workers-at", type=int, default=10_000, help="size of the --workers 2 comparison (0: skip)")
     parser.add_argument("--timeout", type=float, default=1800.0)
     args = parser.parse_args()
+    started = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp:
         results = measure([int(s) for s in args.sizes.split(",") if s], args.workers_at, args.timeout, Path(tmp))
+    ended = " ".join(f"{x:.2f}" for x in os.getloadavg())
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "screen.json").write_text(json.dumps(results, indent=2) + "\n")
     table = render(results, args.timeout)
-    (RESULTS / "screen.md").write_text("# Screening benchmark\n\nCommand: `python benchmarks/bench_screen.py`\n\n"
-                                       f"{table}\n")
+    command = " ".join(["python benchmarks/bench_screen.py", *sys.argv[1:]])
+    (RESULTS / "screen.md").write_text(f"# Screening benchmark\n\nCommand: `{command}`; {os.cpu_count()} CPUs; load "
+                                       f"average (1/5/15 min) at start {started}, at end {ended}.\n\n{table}\n")
     print(table)
 
 
