@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("tblite", reason="tblite (GFN2-xTB) is not installed: pip install tblite")
 
+from lmakg.chemistry import descriptor_cache as C
 from lmakg.chemistry import descriptors as D
 
 EC, FEC, LIPF6 = "O=C1OCCO1", "O=C1OCC(F)O1", "[Li+].F[P-](F)(F)(F)(F)F"
@@ -91,13 +92,13 @@ def test_readers_never_see_a_half_written_file(cache):
 
     def write():
         for i in range(60):
-            D._cache_write(path, big if i % 2 else record)
+            C.write(path, (big if i % 2 else record).to_dict())
         stop.set()
 
     writer = threading.Thread(target=write)
     writer.start()
     while not stop.is_set():
-        hit = D._cache_read(path)
+        hit = C.read(path, D.Descriptors.from_dict)
         seen.append("none" if hit is None else "big" if hit.note else "small")
     writer.join()
     assert "none" not in seen
