@@ -91,12 +91,18 @@ SCALE_SETUP = textwrap.dedent("""
 """)
 
 
-def lmakg_code(copies: int) -> str:
+def lmakg_code(copies: int, selector: str | None = None) -> str:
+    """lmakg on the scale-up: in memory, or on the store ``selector`` (e.g. a ``sparql:`` server, whose lmakg graphs
+    are dropped first; the rules then run there as SPARQL Update)."""
     return SCALE_SETUP + textwrap.dedent(f"""
     from lmakg.knowledge.store import open_store
     from lmakg.chemistry.materialize import materialize
     data = scaled_ntriples({copies}).encode()
-    store = open_store()
+    store = open_store({selector!r})
+    if {selector!r}:
+        for graph in store.named_graphs():
+            if graph.startswith("https://w3id.org/lmakg/graph/") or graph.startswith("urn:lmakg:staging:"):
+                store.clear_graph(graph)
     t0 = time.perf_counter()
     store.bulk_load_ntriples(data, "https://w3id.org/lmakg/graph/asserted")
     for p in RULE_FILES:
@@ -208,6 +214,41 @@ def review_graph(repeats: int) -> list[dict]:
     return rows
 
 
+def copies_for(sizes: list[int]) -> dict[int, int]:
+    """How many copies of the curated graph make each target size (triples shared by all copies and added by each
+    copy, measured on the generated data)."""
+    namespace: dict = {}
+    exec(SCALE_SETUP, namespace)  # our own generator code, shared with the child processes
+    one = len(set(namespace["scaled_ntriples"](1).splitlines()))
+    two = len(set(namespace["scaled_ntriples"](2).splitlines()))
+    per_copy, shared = two - one, 2 * one - two
+    return {size: max(1, round((size - shared) / per_copy)) for size in sizes}
+
+
+BUILDERS = {"lmakg": lmakg_code, "owlrl": owlrl_code, "pyshacl": pyshacl_code}
+
+
+def scale_table(scale: list[dict]) -> list[str]:
+    """Markdown rows of the scale-ups: one per (size, tool), wall and CPU time with their ratios to lmakg in
+    memory (CPU time only where the run measured it in its own process)."""
+    lines = ["| size (triples) | tool | load (s) | reason (s) | reason, CPU (s) | inferred triples | peak RSS (MiB) "
+             "| vs lmakg | vs lmakg, CPU |", "|---|---|---|---|---|---|---|---|---|"]
+    for size in sorted({r["target"] for r in scale}):
+        rows = [r for r in scale if r["target"] == size]
+        ours = next((r for r in rows if r["tool"] == "lmakg" and r["status"] == "ok"), None)
+        for r in rows:
+            if r["status"] != "ok":
+                lines.append(f"| ~{size:,} | {r['tool']} | | {r['status']} | | | | | |")
+                continue
+            ratio = f"{r['reason'] / ours['reason']:.1f}x" if ours and r is not ours else ""
+            cpu = f"{r['cpu']:.1f}" if r.get("cpu") is not None else ""
+            cpu_ratio = (f"{r['cpu'] / ours['cpu']:.1f}x" if ours and r is not ours and r.get("cpu") is not None
+                         and ours.get("cpu") else "")
+            lines.append(f"| {r['triples']:,} | {r['tool']} | {r['load']:.1f} | {r['reason']:.1f} | {cpu} | "
+                         f"{r['inferred']:,} | {r['peakRssMiB']:.0f} | {ratio} | {cpu_ratio} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000",
@@ -226,19 +267,11 @@ def main() -> None:
     load_before = os.getloadavg()  # the machine is shared: say how busy it was
     RESULTS.mkdir(exist_ok=True)
     review = [] if args.skip_review else review_graph(args.repeats)
-    # Triples shared by all copies (ontology, references, principles ...) and added by each copy, measured.
-    namespace: dict = {}
-    exec(SCALE_SETUP, namespace)  # our own generator code, shared with the child processes
-    one = len(set(namespace["scaled_ntriples"](1).splitlines()))
-    two = len(set(namespace["scaled_ntriples"](2).splitlines()))
-    per_copy, shared = two - one, 2 * one - two
     scale = []
-    builders = {"lmakg": lmakg_code, "owlrl": owlrl_code, "pyshacl": pyshacl_code}
-    for size in (int(s) for s in args.sizes.split(",") if s.strip()):
-        copies = max(1, round((size - shared) / per_copy))
+    for size, copies in copies_for([int(s) for s in args.sizes.split(",") if s.strip()]).items():
         for tool in args.tools.split(","):
             print(f"{tool} at ~{size} triples ({copies} copies)...", file=sys.stderr, flush=True)
-            result = _child(builders[tool](copies), args.budget, args.exclude)
+            result = _child(BUILDERS[tool](copies), args.budget, args.exclude)
             result.update({"tool": tool, "target": size, "copies": copies})
             scale.append(result)
             print(json.dumps(result)[:300], file=sys.stderr, flush=True)
@@ -250,19 +283,7 @@ def main() -> None:
              .format(*load_before, *load_after), "",
              "| review graph | median (s) |", "|---|---|"]
     lines += [f"| {r['what']} | {r['median_s']:.2f} |" for r in review]
-    lines += ["", "| size (triples) | tool | load (s) | reason (s) | reason, CPU (s) | inferred triples "
-                  "| peak RSS (MiB) | vs lmakg | vs lmakg, CPU |", "|---|---|---|---|---|---|---|---|---|"]
-    for size in sorted({r["target"] for r in scale}):
-        rows = [r for r in scale if r["target"] == size]
-        ours = next((r for r in rows if r["tool"] == "lmakg" and r["status"] == "ok"), None)
-        for r in rows:
-            if r["status"] != "ok":
-                lines.append(f"| ~{size:,} | {r['tool']} | | {r['status']} | | | | | |")
-                continue
-            ratio = f"{r['reason'] / ours['reason']:.1f}x" if ours and r is not ours else ""
-            cpu_ratio = f"{r['cpu'] / ours['cpu']:.1f}x" if ours and r is not ours else ""
-            lines.append(f"| {r['triples']:,} | {r['tool']} | {r['load']:.1f} | {r['reason']:.1f} | {r['cpu']:.1f} | "
-                         f"{r['inferred']:,} | {r['peakRssMiB']:.0f} | {ratio} | {cpu_ratio} |")
+    lines += ["", *scale_table(scale)]
     runs = sorted((r for r in scale if r["tool"] == "lmakg" and r["status"] == "ok"), key=lambda r: r["triples"])
     if runs:
         lines += ["", "| lmakg size (triples) | perception and its provenance (s) | rules (s) "

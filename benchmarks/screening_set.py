@@ -55,7 +55,10 @@ def candidates(n: int) -> list[dict[str, str]]:
     three_part = (left + a + b[1:] + right for left, a, b, right in itertools.product(ENDS, LINKS, LINKS, ENDS))
     four_part = (left + a + mid + b[1:] + right
                  for mid, left, a, b, right in itertools.product(MIDS, ENDS, LINKS, LINKS, ENDS))
-    for smiles in itertools.chain(two_part, three_part, four_part):
+    # five parts: only reached past the ~28,000 candidates of the shorter chains (the first rows stay the same)
+    five_part = (left + a + mid + b[1:] + mid2 + c[1:] + right
+                 for mid, mid2, left, a, b, c, right in itertools.product(MIDS, MIDS, ENDS, LINKS, LINKS, LINKS, ENDS))
+    for smiles in itertools.chain(two_part, three_part, four_part, five_part):
         if len(rows) >= n:
             break
         keep(smiles, ROLES[len(rows) % len(ROLES)])

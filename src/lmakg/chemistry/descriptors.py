@@ -49,11 +49,12 @@ What cannot be computed raises :class:`DescriptorError` (unparsable SMILES, embe
 beyond Z = 86, open-shell species, SCF not converged, fractional frontier occupations): never a silent
 wrong number.
 
-Cache: one small JSON file per fragment, named by InChIKey (or a SMILES digest when RDKit gives no
-InChIKey), charge and a digest of method label + tblite + RDKit versions + conformer settings, in
-``${LMAKG_CACHE:-~/.cache/lmakg}/descriptors/`` (``$XDG_CACHE_HOME/lmakg`` when set); written atomically
-(temporary file + ``os.replace``); ``LMAKG_CACHE=off`` (or empty) disables it. A cached result is
-returned with ``from_cache=True`` and the seconds of the original computation.
+Cache (:mod:`lmakg.chemistry.descriptor_cache`): a re-run costs nothing. One small JSON file per fragment, named
+by InChIKey (or a SMILES digest when RDKit gives no InChIKey), charge and a digest of method label + tblite + RDKit
+versions + conformer settings (so an upgrade of tblite or RDKit misses the cache instead of serving stale numbers),
+in ``${LMAKG_CACHE:-~/.cache/lmakg}/descriptors/``; ``LMAKG_CACHE=off`` disables it. Written whole, so processes
+and Dask workers share it without locks; a file that cannot be read is recomputed with one warning naming it. A
+cached result is returned with ``from_cache=True`` and the seconds of the original computation.
 
 Install and cost (measured 2026-12-05 on this project's 2-core machine, shared with other jobs; tblite 0.8.0
 from PyPI, RDKit 2026.09.1): ``pip install tblite`` installs cleanly from a manylinux wheel in about 3.5 s and
@@ -67,14 +68,11 @@ a cache hit takes about 1.3 ms; ``compute_many`` over the first ten took 0.39 s 
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
-import os
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import Any
 
 HARTREE_IN_EV = 27.211386245988  # CODATA 2018
@@ -87,7 +85,9 @@ MAX_Z = 86  # GFN2-xTB is parametrised for H..Rn
 CACHE_SCHEMA = 1
 
 
+from lmakg.chemistry import descriptor_cache as cache  # noqa: E402
 from lmakg.chemistry.conformers import CONFORMER_SETTINGS, ConformerError, _conformer  # noqa: E402
+from lmakg.chemistry.descriptor_cache import cache_dir  # noqa: E402  (re-exported)
 from lmakg.chemistry.threads import XTB_THREADS, _openmp  # noqa: E402
 
 
@@ -157,55 +157,14 @@ def rdkit_version() -> str:
 # Cache
 
 
-def cache_dir() -> Path | None:
-    """``${LMAKG_CACHE}/descriptors`` (default ``$XDG_CACHE_HOME/lmakg`` or ``~/.cache/lmakg``); None
-    when ``LMAKG_CACHE`` is empty or ``off``."""
-    override = os.environ.get("LMAKG_CACHE")
-    if override is not None:
-        if override.strip().lower() in ("", "off", "0", "none"):
-            return None
-        return Path(override).expanduser() / "descriptors"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "lmakg" / "descriptors"
-
-
 def _settings_digest() -> str:
-    text = f"{CACHE_SCHEMA}|{method_label()}|RDKit {rdkit_version()}|{CONFORMER_SETTINGS}|MMFF94>UFF>none"
+    return _digest(method_label(), rdkit_version())
+
+
+@functools.lru_cache(maxsize=8)
+def _digest(method: str, rdkit: str) -> str:
+    text = f"{CACHE_SCHEMA}|{method}|RDKit {rdkit}|{CONFORMER_SETTINGS}|MMFF94>UFF>none"
     return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def _cache_path(key: str, charge: int) -> Path | None:
-    folder = cache_dir()
-    if folder is None:
-        return None
-    sign = "m" if charge < 0 else "p"
-    return folder / f"{key}_{sign}{abs(charge)}_{_settings_digest()}.json"
-
-
-def _cache_read(path: Path | None) -> Descriptors | None:
-    if path is None or not path.is_file():
-        return None
-    try:
-        return replace(Descriptors.from_dict(json.loads(path.read_text(encoding="utf-8"))), from_cache=True)
-    except (OSError, ValueError, TypeError, KeyError):
-        return None  # unreadable or from another schema: recompute and overwrite
-
-
-def _cache_write(path: Path | None, result: Descriptors) -> None:
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(result.to_dict(), handle, indent=1, sort_keys=True)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass  # a read-only or full cache folder only costs a recomputation
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -322,12 +281,12 @@ def _cached_fragment(mol, charge: int | None) -> Descriptors:
     canonical = Chem.MolToSmiles(mol)
     resolved = Chem.GetFormalCharge(mol) if charge is None else int(charge)
     key = _inchikey(mol) or "smiles-" + hashlib.sha256(canonical.encode()).hexdigest()[:27]
-    path = _cache_path(key, resolved)
-    hit = _cache_read(path)
+    path = cache.cache_path(key, resolved, _settings_digest())
+    hit = cache.read(path, lambda record: replace(Descriptors.from_dict(record), from_cache=True))
     if hit is not None and hit.smiles == canonical:
         return hit
     result = _compute_fragment(mol, resolved)
-    _cache_write(path, result)
+    cache.write(path, result.to_dict())
     return result
 
 

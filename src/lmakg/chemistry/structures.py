@@ -139,7 +139,7 @@ def perceive_smiles(smiles: str, smarts_patterns: dict[str, str]) -> Perception:
     mol = _read_only(smiles)
     found = frozenset(key for key, smarts in smarts_patterns.items()
                       if (pattern := _pattern(smarts)) is not None and mol.HasSubstructMatch(pattern))
-    return Perception(_composition(mol), int(chem.GetFormalCharge(mol)), found)
+    return Perception(composition(smiles), int(chem.GetFormalCharge(mol)), found)
 
 
 def composition(smiles: str) -> dict[str, int]:

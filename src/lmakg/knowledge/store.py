@@ -162,13 +162,17 @@ class KnowledgeStore:
         if not isinstance(result, ox.QuerySolutions):
             raise StoreError("select() needs a SELECT query")
         names = [v.value for v in result.variables]
+        seen: dict[Any, Term] = {}  # a term met again (the same IRI in many rows) is converted once; Terms are frozen
         rows = []
         for solution in result:
             row = {}
-            for name in names:
-                term = _term(solution[name])
-                if term is not None:
-                    row[name] = term
+            for name, node in zip(names, solution, strict=True):  # values in the order of result.variables
+                if node is None:
+                    continue
+                term = seen.get(node)
+                if term is None:
+                    term = seen[node] = _term(node)
+                row[name] = term
             rows.append(row)
         return rows
 

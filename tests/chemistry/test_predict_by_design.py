@@ -1,0 +1,53 @@
+"""Predictor.judge hands :func:`lmakg.reasoning.context.holding` only the derivations that can hold in each
+candidate's design (:func:`lmakg.chemistry.predict.by_design`): the answer must be the one ``holding`` gives
+from every derivation in the graph, read afresh (its own queries, no cache), for every candidate of a batch
+in which several designs share an ion the graph knows (Rb+, K+, Cs+, PF6-)."""
+
+from __future__ import annotations
+
+import pytest
+
+import lmakg.chemistry.predict as P
+from lmakg.chemistry.candidates import Candidate
+from lmakg.knowledge.queries import run_engine_query
+
+BATCH = [Candidate("[Rb+].F[P-](F)(F)(F)(F)F", name="RbPF6", role="salt", concentration=0.05),
+         Candidate("[Rb+].F[P-](F)(F)(F)(F)F", name="RbPF6 dilute", role="salt", concentration=0.01),
+         Candidate("[Rb+].[O-][N+](=O)[O-]", name="RbNO3", role="additive", concentration=0.1),
+         Candidate("[K+].F[P-](F)(F)(F)(F)F", name="KPF6", role="salt", concentration=0.05),
+         Candidate("[Cs+].F[P-](F)(F)(F)(F)F", name="CsPF6", role="salt", concentration=0.05),
+         Candidate("O=C1OCC(F)O1", name="FEC", role="additive"),
+         Candidate("FC(F)C(F)(F)COC(F)(F)C(F)F", name="HFE", role="diluent")]
+
+
+@pytest.fixture(scope="module")
+def predictor():
+    from lmakg.hypotheses.joins import predictor
+
+    return predictor()
+
+
+def test_split_derivations_give_what_all_derivations_give(predictor, monkeypatch):
+    real = P.holding
+    calls = []
+
+    def checked(store, design, subjects, designs, predicates, cache):
+        given = real(store, design, subjects, designs, predicates=predicates, cache=cache)
+        reference = real(store, design, subjects, designs, predicates=predicates)  # every derivation, read afresh
+        everything = {s: run_engine_query(store, "conclusion-derivations", cs=store.iri(s))
+                      for s in {*subjects, design}}
+        calls.append((given, reference, sum(map(len, everything.values())), sum(map(len, cache.values()))))
+        return given
+
+    monkeypatch.setattr(P, "holding", checked)
+    results = predictor.judge(BATCH, [f"t{i}-" for i in range(len(BATCH))])
+    assert len(calls) == len(BATCH) and all("error" not in r for r in results)
+    for given, reference, _rows, _kept in calls:
+        assert given == reference
+    # the split really leaves derivations out (the other Rb+ designs' Nernst potentials, the review's uses of
+    # K+ and Cs+), and some conclusions hold in the candidates' own designs
+    assert sum(kept for *_, kept in calls) < sum(rows for *_, rows, _ in calls)
+    assert any(reference for _, reference, *_ in calls)
+    nernst = [d["value"] for d in results[0]["derived"] if d["kind"] == "ReductionPotential"]
+    assert nernst == [pytest.approx(-3.0570, abs=5e-4)]  # Rb+ at 0.05 M only (tests/chemistry/test_predict.py)
+    assert "ElectrostaticShielding" in {m["id"] for m in results[0]["mechanisms"]}
