@@ -134,3 +134,41 @@ def test_add_changes_the_server_and_remove_restores_it(store_of, runner):
     assert removed.exit_code == 0, removed.output
     assert _counts(server) == before
     assert _fingerprint(server) == fingerprint
+
+
+@pytest.mark.parametrize("name", SERVERS)
+def test_a_blank_node_in_two_graphs_stays_one_node(name, store_of):
+    """load_dataset (the copy of a reasoned store onto a server) keeps a blank node that two named graphs share as
+    one node: the join across the graphs finds it (sent graph by graph, each graph got its own node and the join
+    found nothing)."""
+    server = open_store(store_of(name))
+    one, two = f"{GRAPH_IRI}test/shared-blank-1", f"{GRAPH_IRI}test/shared-blank-2"
+    data = (f"<urn:x:a> <urn:x:has> _:b <{one}> .\n"
+            f"_:b <urn:x:label> \"in graph one\" <{one}> .\n"
+            f"_:b <urn:x:note> \"in graph two\" <{two}> .\n").encode()
+    try:
+        with staged(server):
+            server.load_dataset(data)
+        rows = server.select(f"""SELECT ?label ?note WHERE {{ GRAPH <{one}> {{ <urn:x:a> <urn:x:has> ?b .
+            ?b <urn:x:label> ?label }} GRAPH <{two}> {{ ?b <urn:x:note> ?note }} }}""")
+        assert [(r["label"].value, r["note"].value) for r in rows] == [("in graph one", "in graph two")]
+    finally:
+        with staged(server):
+            server.clear_graph(one)
+            server.clear_graph(two)
+
+
+def test_a_server_refusing_a_multi_graph_insert_gets_the_marker_route(store_of, monkeypatch):
+    """A server that refuses the one-request insert of a shared blank node (and wrote nothing) gets it through
+    the scratch-graph markers: still one node, and no scratch graph left."""
+    server = open_store(store_of("oxigraph"))
+    real = type(server).update
+
+    def refuse_multi_graph(self, sparql):
+        if sparql.count("GRAPH <") > 1 and "WHERE {}" in sparql:
+            raise StoreError("refused: several GRAPH blocks with a blank node")
+        return real(self, sparql)
+
+    monkeypatch.setattr(type(server), "update", refuse_multi_graph)
+    test_a_blank_node_in_two_graphs_stays_one_node("oxigraph", lambda _name: store_of("oxigraph"))
+    assert not any(g.startswith("urn:lmakg:load-scratch:") for g in server._all_graphs())

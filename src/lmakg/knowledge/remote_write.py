@@ -6,7 +6,8 @@ Why it works this way:
   ``LMAKG_SPARQL_BATCH`` triples (default 500: Virtuoso 7 refuses an ``INSERT DATA`` of 2,000 triples, and
   ``INSERT DATA`` may not carry blank nodes there). Triples with blank nodes are sent as
   ``INSERT { GRAPH <g> { ... } } WHERE {}``, every triple of one blank node in the same request (a blank node
-  label names one node per request only). Files are parsed here, with pyoxigraph, so a syntax error is reported
+  label names one node per request only); a blank node that several named graphs share stays one node
+  (:func:`_insert_across`). Files are parsed here, with pyoxigraph, so a syntax error is reported
   before anything is sent.
 * **Staged, then switched.** A writer (:func:`staged`) gives the store a private token. The first write to a
   graph (or its clearing) gives that graph a private copy, ``urn:lmakg:staging:TOKEN:GRAPH``; reads then see
@@ -67,17 +68,14 @@ def load_dataset(store: Any, data: bytes) -> None:
         quads = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
     except SyntaxError as exc:
         raise StoreError(f"cannot parse N-Quads data: {exc}") from exc
-    by_graph: dict[str, list[tuple[Any, Any, Any]]] = {}
-    for q in quads:
-        if isinstance(q.graph_name, ox.NamedNode):
-            by_graph.setdefault(q.graph_name.value, []).append((q.subject, q.predicate, q.object))
-    for graph, triples in by_graph.items():
-        insert(store, triples, graph)
+    # one list for all graphs: a blank node shared by two graphs stays one node on the server
+    insert_quads(store, [(q.subject, q.predicate, q.object, q.graph_name.value) for q in quads
+                         if isinstance(q.graph_name, ox.NamedNode)])
 
 
-def _groups(triples: list[tuple[Any, Any, Any]]) -> Iterator[list[tuple[Any, Any, Any]]]:
-    """Triples in groups that must travel together: each triple without blank nodes alone, the triples
-    linked through shared blank nodes in one group (union-find over blank nodes)."""
+def _groups(quads: list[tuple[Any, Any, Any, str]]) -> Iterator[list[tuple[Any, Any, Any, str]]]:
+    """Quads in groups that must travel together: each quad without blank nodes alone, the quads linked
+    through shared blank nodes in one group, whatever their graphs (union-find over blank nodes)."""
     parent: dict[Any, Any] = {}
 
     def root(x: Any) -> Any:
@@ -87,7 +85,7 @@ def _groups(triples: list[tuple[Any, Any, Any]]) -> Iterator[list[tuple[Any, Any
         return x
 
     blank = []
-    for t in triples:
+    for t in quads:
         nodes = [x for x in (t[0], t[2]) if isinstance(x, ox.BlankNode)]
         if not nodes:
             yield [t]
@@ -95,7 +93,7 @@ def _groups(triples: list[tuple[Any, Any, Any]]) -> Iterator[list[tuple[Any, Any
         blank.append((t, nodes[0]))
         for other in nodes[1:]:
             parent[root(other)] = root(nodes[0])
-    grouped: dict[Any, list[tuple[Any, Any, Any]]] = {}
+    grouped: dict[Any, list[tuple[Any, Any, Any, str]]] = {}
     for t, node in blank:
         grouped.setdefault(root(node), []).append(t)
     yield from grouped.values()
@@ -103,26 +101,78 @@ def _groups(triples: list[tuple[Any, Any, Any]]) -> Iterator[list[tuple[Any, Any
 
 def insert(store: Any, triples: list[tuple[Any, Any, Any]], graph: str) -> None:
     """Add triples (pyoxigraph terms) to a named graph of the server, in batches (see module docstring)."""
-    name = store.write_name(graph)
+    insert_quads(store, [(s, p, o, graph) for s, p, o in triples])
+
+
+def insert_quads(store: Any, quads: list[tuple[Any, Any, Any, str]]) -> None:
+    """Add quads (pyoxigraph terms and a graph IRI) to the server, in batches (see module docstring)."""
     limit = batch_size()
-    plain: list[str] = []
-    blank: list[str] = []
+    plain: list[tuple[Any, Any, Any, str]] = []
+    blank: dict[str, list[tuple[Any, Any, Any, str]]] = {}  # by graph: one GRAPH block per request
 
-    def send(lines: list[str], with_blank: bool) -> None:
-        body = "\n".join(lines)
-        store.update(f"INSERT {{ GRAPH <{name}> {{\n{body}\n}} }} WHERE {{}}" if with_blank
-                     else f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
-        lines.clear()
+    def send(batch: list[tuple[Any, Any, Any, str]], with_blank: bool) -> None:
+        store.update(f"INSERT {{ {_blocks(store, batch)} }} WHERE {{}}" if with_blank
+                     else f"INSERT DATA {{ {_blocks(store, batch)} }}")
+        batch.clear()
 
-    for group in _groups(triples):
-        with_blank = any(isinstance(x, ox.BlankNode) for t in group for x in (t[0], t[2]))
-        lines = blank if with_blank else plain
-        if lines and len(lines) + len(group) > limit:
-            send(lines, with_blank)
-        lines.extend(f"{s} {p} {o} ." for s, p, o in group)
-    for lines, with_blank in ((plain, False), (blank, True)):
-        if lines:
-            send(lines, with_blank)
+    for group in _groups(quads):
+        if not any(isinstance(x, ox.BlankNode) for q in group for x in (q[0], q[2])):
+            batch, with_blank = plain, False
+        elif len({q[3] for q in group}) > 1:
+            _insert_across(store, group)
+            continue
+        else:
+            batch, with_blank = blank.setdefault(group[0][3], []), True
+        if batch and len(batch) + len(group) > limit:
+            send(batch, with_blank)
+        batch.extend(group)
+    if plain:
+        send(plain, False)
+    for batch in blank.values():
+        if batch:
+            send(batch, True)
+
+
+def _blocks(store: Any, quads: list[tuple[Any, Any, Any, str]], terms: dict[Any, str] | None = None) -> str:
+    """``GRAPH <g> { ... }`` blocks of quads, each term written as itself or as ``terms`` says."""
+    by_graph: dict[str, list[str]] = {}
+    for s, p, o, g in quads:
+        by_graph.setdefault(g, []).append(" ".join((terms or {}).get(x, str(x)) for x in (s, p, o)) + " .")
+    return "\n".join(f"GRAPH <{store.write_name(g)}> {{\n" + "\n".join(lines) + "\n}" for g, lines in by_graph.items())
+
+
+MARKER = "urn:lmakg:load-marker"
+
+
+def _insert_across(store: Any, group: list[tuple[Any, Any, Any, str]]) -> None:
+    """The quads of blank nodes that several graphs share, in one ``INSERT`` with a ``GRAPH`` block per graph.
+    Virtuoso 7.2.5 makes the quads, then answers 500 (SR002, writing its reply): an error is taken for success
+    when each graph grew by exactly its quads (they are all new: each holds a blank node made by the request).
+    A server that wrote nothing gets the long way: each blank node made once in a scratch graph with a marker,
+    each graph's quads inserted by a ``WHERE`` that finds the nodes by their markers, the scratch graph dropped."""
+    graphs = sorted({q[3] for q in group})
+    before = {g: store.count(g) for g in graphs}
+    try:
+        store.update(f"INSERT {{ {_blocks(store, group)} }} WHERE {{}}")
+        return
+    except StoreError:
+        grew = {g: store.count(g) - before[g] for g in graphs}
+        if grew == {g: sum(q[3] == g for q in group) for g in graphs}:
+            return
+        if any(grew.values()):
+            raise
+    nodes = sorted({x for q in group for x in (q[0], q[2]) if isinstance(x, ox.BlankNode)}, key=str)
+    names = {node: f"?b{i}" for i, node in enumerate(nodes)}
+    scratch = f"urn:lmakg:load-scratch:{secrets.token_hex(8)}"
+    found = " ".join(f"?b{i} <{MARKER}> {i} ." for i in range(len(nodes)))
+    made = " ".join(f"_:n{i} <{MARKER}> {i} ." for i in range(len(nodes)))
+    try:
+        store.update(f"INSERT {{ GRAPH <{scratch}> {{ {made} }} }} WHERE {{}}")
+        for graph in graphs:
+            store.update(f"INSERT {{ {_blocks(store, [q for q in group if q[3] == graph], names)} }} "
+                         f"WHERE {{ GRAPH <{scratch}> {{ {found} }} }}")
+    finally:
+        store.update(f"DROP SILENT GRAPH <{scratch}>")
 
 
 def remove_node(store: Any, iri: str) -> int:
