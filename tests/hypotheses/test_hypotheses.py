@@ -121,3 +121,50 @@ def test_why_reaches_the_review(runner):
     assert '"sections": ["2.2"]' in text and '"references": [48]' in text
     missing = runner.invoke(app, ["why", "Cs+", "Levitation"])
     assert missing.exit_code == 1 and "unknown mechanism" in missing.output
+
+
+@pytest.fixture(scope="module")
+def editable(knowledge):
+    """A copy of the reasoned review graph that a test may change (SPARQL Update on the score model)."""
+    from lmakg.knowledge.store import open_store
+
+    def copy():
+        store = open_store()
+        store.load_dataset(knowledge.dump("nquads"))
+        return store
+
+    return copy
+
+
+MODEL = "https://w3id.org/lmakg/kg/evidence-score-model"
+LMA = "https://w3id.org/lmakg/ontology#"
+
+
+def test_the_score_model_is_data_a_changed_weight_changes_the_scores(editable, ranked):
+    """Doubling lma:tradeoffPenalty in the graph (no code touched) lowers each component hypothesis with
+    trade-offs by exactly the extra penalty: the weights are read from kg/curator/evidence-weights.ttl."""
+    w = _weights()
+    store = editable()
+    doubled = 2 * w["tradeoffPenalty"]
+    store.update(f"""DELETE {{ GRAPH ?g {{ <{MODEL}> <{LMA}tradeoffPenalty> ?v }} }}
+        INSERT {{ GRAPH ?g {{ <{MODEL}> <{LMA}tradeoffPenalty> {doubled} }} }}
+        WHERE {{ GRAPH ?g {{ <{MODEL}> <{LMA}tradeoffPenalty> ?v }} }}""")
+    before = {h.id: h for h in ranked if h.kind == "component"}
+    after = {h.id: h for h in generate(store, kinds=("component",))}
+    with_tradeoffs = [i for i, h in before.items() if h.tradeoffs]
+    assert with_tradeoffs
+    for i in with_tradeoffs:
+        extra = w["tradeoffPenalty"] * min(len(before[i].tradeoffs), w["maxTradeoffsCounted"])
+        assert after[i].score == pytest.approx(before[i].score - extra), i
+
+
+def test_a_missing_or_incomplete_score_model_is_a_clear_error(editable):
+    from lmakg.reasoning.evidence import ScoreModelError
+
+    store = editable()
+    store.update(f"DELETE WHERE {{ GRAPH ?g {{ <{MODEL}> <{LMA}abstainBelow> ?v }} }}")
+    with pytest.raises(ScoreModelError, match=r"lacks lma:abstainBelow \(kg/curator/evidence-weights.ttl\)"):
+        ScoreModel.from_store(store)
+    store.update(f"DELETE WHERE {{ GRAPH ?g {{ <{MODEL}> a ?t }} }}")
+    with pytest.raises(ScoreModelError, match="0 lma:EvidenceScoreModel individuals; exactly one is needed"):
+        ScoreModel.from_store(store)

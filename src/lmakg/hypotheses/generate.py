@@ -379,12 +379,19 @@ def _rank_key(h: Hypothesis) -> tuple[Any, ...]:
 
 
 def _diversify(ranked: list[Hypothesis], per_group: int) -> list[Hypothesis]:
-    """At most ``per_group`` hypotheses of one kind, pattern (or template) and family set before the others:
-    the rest keep their order after every group's best (nothing is dropped)."""
+    """The best hypothesis of each kind first (in score order: a reader sees every kind of candidate at the top,
+    a new molecule next to a new salt and a new formulation), then at most ``per_group`` hypotheses of one
+    kind, pattern (or template) and family set before the others; the rest keep their order after every
+    group's best (nothing is dropped)."""
+    firsts: dict[str, Hypothesis] = {}
+    for h in ranked:
+        firsts.setdefault(h.kind, h)
+    seeds = set(map(id, firsts.values()))
     seen: dict[tuple[Any, ...], int] = defaultdict(int)
     head, tail = [], []
     for h in ranked:
         group = (h.kind, h.pattern, frozenset(h.families))
         seen[group] += 1
-        (head if seen[group] <= per_group else tail).append(h)
-    return head + tail
+        if id(h) not in seeds:
+            (head if seen[group] <= per_group else tail).append(h)
+    return list(firsts.values()) + head + tail
