@@ -47,3 +47,25 @@ def test_what_is_removed_with_a_design_is_what_the_curator_read_from_its_study(k
     assert "template-LiPF6-EC-DEC-additive" not in removed("design-LiNO3-in-LiFSI-DME")
     for design in ("design-LiTFA", "design-DMM-electrolyte", "design-FEC-additive"):
         assert "template-LiFSI-DME-additive" not in removed(design)
+
+
+@pytest.mark.slow
+def test_validate_hypotheses_on_a_built_store_measures_that_stores_designs(tmp_path, runner):
+    """`validate-hypotheses --store DIR` evaluates the designs of the store given: a store built from the packaged
+    graph gives the packaged graph's report, design for design (the store is copied, never written)."""
+    import json
+
+    from lmakg.cli import app
+
+    folder = tmp_path / "store"
+    built = runner.invoke(app, ["build", "--store", str(folder), "--no-artifacts"])
+    assert built.exit_code == 0, built.output
+    before = sorted(p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file())
+    fast = ["--kinds", "component,combination", "--json"]
+    here = runner.invoke(app, ["validate-hypotheses", *fast])
+    there = runner.invoke(app, ["validate-hypotheses", *fast, "--store", str(folder)])
+    assert here.exit_code == 0 and there.exit_code == 0, (here.output[-500:], there.output[-500:])
+    packaged, stored = json.loads(here.stdout), json.loads(there.stdout)
+    assert packaged["evaluated"] >= 4
+    assert stored == packaged
+    assert sorted(p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()) == before

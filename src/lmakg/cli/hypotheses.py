@@ -88,14 +88,17 @@ def validate_hypotheses(
     = "component,combination,molecule,formulation,salt",
     diverse: Annotated[int, typer.Option("--diverse", min=0, help="As for `lmakg hypotheses` (the ranking "
                                          "measured is the one that command prints).")] = 3,
+    store: StoreOption = None,
 ) -> None:
-    """Leave-one-out over the review's own multifunctional designs: recall@10 and recall@50."""
+    """Leave-one-out over the review's own multifunctional designs (or a built store's, with --store): recall@10
+    and recall@50."""
     from lmakg.hypotheses.evaluate import leave_one_out
 
     chosen = _kinds(kinds)
+    source = open_or_fail(store) if store else None
     console = make_console(stderr=True)
     report = leave_one_out(progress=lambda m: console.print(f"[dim]{m}[/dim]"), kinds=tuple(chosen),
-                           diverse=diverse)
+                           diverse=diverse, source=source)
     if json_out:
         typer.echo(json.dumps(report, indent=2))
         return

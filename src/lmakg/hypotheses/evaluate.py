@@ -39,9 +39,18 @@ class Target:
     flagged: bool
 
 
-def targets() -> list[Target]:
+def _fresh(data: bytes | None) -> Any:
+    """A new in-memory store with the packaged graph (``data`` None) or a copy of a user's store's quads."""
     store = open_store()
-    load_knowledge(store)
+    if data is None:
+        load_knowledge(store)
+    else:
+        store.load_dataset(data)
+    return store
+
+
+def targets(data: bytes | None = None) -> list[Target]:
+    store = _fresh(data)
     found: dict[str, dict[str, Any]] = defaultdict(lambda: {"species": defaultdict(set), "flagged": False})
     for row in run_engine_query(store, "multifunctional-targets"):
         entry = found[row["design"].value]
@@ -64,15 +73,20 @@ def _alloy_metals(store: Any, species: list[str]) -> set[str]:
 
 
 def leave_one_out(ks: tuple[int, ...] = (10, 50), progress: Callable[[str], None] | None = None,
-                  kinds: tuple[str, ...] = KINDS, diverse: int = 3) -> dict[str, Any]:
-    """Run the leave-one-out evaluation; returns per-design ranks and recall@k."""
+                  kinds: tuple[str, ...] = KINDS, diverse: int = 3, source: Any = None) -> dict[str, Any]:
+    """Run the leave-one-out evaluation; returns per-design ranks and recall@k. ``source``: a built store
+    (``--store``) whose designs are evaluated instead of the packaged graph's; it is copied into memory, never
+    written (its derived graphs are rebuilt in each copy)."""
     say = progress or (lambda _m: None)
     rules = load_rules()
     results = []
-    chosen = targets()
+    data = None
+    if source is not None:
+        say("copying the store into memory")
+        data = source.dump("nquads")
+    chosen = targets(data)
     for i, target in enumerate(chosen, start=1):
-        store = open_store()
-        load_knowledge(store)
+        store = _fresh(data)
         metals_before = _alloy_metals_from_full(store, target.species)
         keys = {row["key"].value for s in target.species
                 for row in store.select(f"SELECT ?key WHERE {{ <{s}> lma:inchiKey ?key }}")}
