@@ -81,8 +81,10 @@ def score_text(h: Hypothesis) -> str:
     if b["tradeoffs"]:
         lines.append(f"{b['tradeoffPenalty']:+.2f} for {b['tradeoffs']} trade-off(s)")
     if b["assessGain"] is not None:
-        base = (h.assessment or {}).get("base")
-        lines.append(f"{b['assess']:+.2f} assess: {b['assessGain']:+.2f} over {base}")
+        a = h.assessment or {}
+        absolute = (f" ({a['score']:.2f} vs {a['baseScore']:.2f})" if a.get("score") is not None
+                    and a.get("baseScore") is not None else "")
+        lines.append(f"{b['assess']:+.2f} assess: {b['assessGain']:+.2f} over {a.get('base')}{absolute}")
     else:
         lines.append("assess: not judged (no formulation)")
     return "\n".join(lines)
