@@ -70,6 +70,11 @@ def render(found: list[Hypothesis], console: Any, explain: bool = False) -> None
                                                      f"refuted if: {t['refutingResult']} ({t['source']})"))
 
 
+# why a hypothesis's assess gain is not judged, by kind (lmakg assess reads formulations of named components)
+NOT_JUDGED = {"salt": "a new salt has no component data for assess", "molecule": "a new molecule has no component "
+              "data for assess", "component": "no formulation", "combination": "no formulation"}
+
+
 def score_text(h: Hypothesis) -> str:
     """How the score adds up (:func:`lmakg.hypotheses.generate.rescore`)."""
     b = h.breakdown
@@ -86,7 +91,7 @@ def score_text(h: Hypothesis) -> str:
                     and a.get("baseScore") is not None else "")
         lines.append(f"{b['assess']:+.2f} assess: {b['assessGain']:+.2f} over {a.get('base')}{absolute}")
     else:
-        lines.append("assess: not judged (no formulation)")
+        lines.append(f"assess: not judged ({NOT_JUDGED.get(h.kind, 'no formulation')})")
     return "\n".join(lines)
 
 
@@ -107,7 +112,10 @@ def precedent_text(h: Hypothesis) -> str:
     if candidates:
         p = min(candidates, key=lambda p: p["similarity"])  # the least known part is what is new
         same = p["similarity"] >= 1.0 and p["component"] == p["species"]
-        lines.append(f"{p['component']}: " + (f"itself in {p['design']} §{p['section']}" if same else
+        # a designed molecule's id is its InChIKey block: name it by its structure
+        name = next((c["label"] for c in h.components if c["id"] == p["component"]), p["component"]) \
+            if h.kind == "molecule" else p["component"]
+        lines.append(f"{name}: " + (f"itself in {p['design']} §{p['section']}" if same else
                                               f"{p['species']} (Tanimoto {p['similarity']:.2f}) in {p['design']} "
                                               f"§{p['section']}"))
     m = h.precedents.get("mechanism")
