@@ -53,3 +53,14 @@ def test_diversify_keeps_at_most_k_per_group_ahead(formulations):
     head = diverse[: sum(min(n, 2) for n in sizes.values())]
     in_head = Counter((h.kind, h.pattern, frozenset(h.families)) for h in head)
     assert in_head == Counter({g: min(n, 2) for g, n in sizes.items()})
+
+
+def test_a_formulation_carries_the_trade_offs_of_its_candidate_species(formulations):
+    """The review reports that TFEB's electron-deficient boron accelerates O2 escape from NCM811 (section 5.1,
+    [144]; kg: lmk:tradeoff-TFEB-cathode limits lmk:TFEB). TFEB is no longer proposed as a diluent, but wherever
+    it is proposed as an additive that caution goes with it, and costs what any trade-off costs."""
+    tfeb = [h for h in formulations.values() if "TFEB" in {c["id"] for c in h.components}]
+    assert tfeb
+    for h in tfeb:
+        assert "tradeoff-TFEB-cathode" in {t["id"] for t in h.tradeoffs}, h.id
+        assert h.breakdown["tradeoffs"] == len(h.tradeoffs)

@@ -27,9 +27,12 @@ SLOTS = {"Additive": "{additive}", "Diluent": "{diluent}"}
 
 def formulation_hypotheses(store: KnowledgeStore, family: Any, filters: list[Filter], cards: dict[str, Any],
                            rules: dict[str, dict[str, Any]], model: ScoreModel, store_location: str | None = None,
-                           progress: Any = None, assessor: Any = None) -> list[Hypothesis]:
+                           progress: Any = None, assessor: Any = None,
+                           species_tradeoffs: Any = None) -> list[Hypothesis]:
     """``rules``: rule IRI -> metadata (its ``confidence`` weighs the evidence, as for every kind); ``assessor``: a
-    warm :class:`~lmakg.formulations.assess.Assessor` to share (one is made over ``store_location`` if not given)."""
+    warm :class:`~lmakg.formulations.assess.Assessor` to share (one is made over ``store_location`` if not given);
+    ``species_tradeoffs(iri)``: the trade-offs the graph attaches to the candidate species itself (the review's, e.g.
+    TFEB's electron-deficient boron and NCM811, or a conflict rule's), carried into every formulation using it."""
     from lmakg.formulations.assess import AssessError, Assessor
 
     say = progress or (lambda _m: None)
@@ -78,6 +81,8 @@ def formulation_hypotheses(store: KnowledgeStore, family: Any, filters: list[Fil
         tradeoffs = [{"id": t["criterion"], "label": t["term"], "statement": "; ".join(t["because"]),
                       "section": t.get("section"), "references": t.get("references", []), "how": "lmakg assess"}
                      for t in result["tradeoffs"]]
+        seen = {t["id"] for t in tradeoffs}
+        tradeoffs += [t for t in (species_tradeoffs(species) if species_tradeoffs else []) if t["id"] not in seen]
         components = [{"id": c["id"], "label": c["label"], "smiles": c["smiles"], "role": c["role"]}
                       for c in result["components"]]
         h = Hypothesis(id=f"H-form-{local_name(template).removeprefix('template-')}--{local_name(species)}",

@@ -305,7 +305,8 @@ def generate(store: KnowledgeStore, top: int | None = None, mechanisms: list[str
                                  progress, assessor=assessor)
     if "formulation" in kinds:
         found += formulation_hypotheses(store, ctx.family, ctx.filters, ctx.cards, ctx.rules, ctx.model,
-                                        store_location, progress, assessor=assessor)
+                                        store_location, progress, assessor=assessor,
+                                        species_tradeoffs=ctx.tradeoffs_of)
     if "molecule" in kinds:
         found += molecule_hypotheses(store, store_location=store_location, progress=progress,
                                      predictor=assessor.predictor if assessor else None)
