@@ -71,8 +71,8 @@ def render(found: list[Hypothesis], console: Any, explain: bool = False) -> None
 
 
 # why a hypothesis's assess gain is not judged, by kind (lmakg assess reads formulations of named components)
-NOT_JUDGED = {"salt": "a new salt has no component data for assess", "molecule": "a new molecule has no component "
-              "data for assess", "component": "no formulation", "combination": "no formulation"}
+NOT_JUDGED = {"salt": "a new salt has no component data for assess",
+              "molecule": "a new molecule has no component data for assess"}
 
 
 def score_text(h: Hypothesis) -> str:
@@ -112,9 +112,9 @@ def precedent_text(h: Hypothesis) -> str:
     if candidates:
         p = min(candidates, key=lambda p: p["similarity"])  # the least known part is what is new
         same = p["similarity"] >= 1.0 and p["component"] == p["species"]
-        # a designed molecule's id is its InChIKey block: name it by its structure
-        name = next((c["label"] for c in h.components if c["id"] == p["component"]), p["component"]) \
-            if h.kind == "molecule" else p["component"]
+        name = p["component"]
+        if h.kind == "molecule":  # a designed molecule's id is its InChIKey block: name it by its structure
+            name = next((c["label"] for c in h.components if c["id"] == name), name)
         lines.append(f"{name}: " + (f"itself in {p['design']} §{p['section']}" if same else
                                               f"{p['species']} (Tanimoto {p['similarity']:.2f}) in {p['design']} "
                                               f"§{p['section']}"))

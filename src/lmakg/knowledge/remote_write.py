@@ -109,28 +109,29 @@ def insert_quads(store: Any, quads: list[tuple[Any, Any, Any, str]]) -> None:
     limit = batch_size()
     plain: list[tuple[Any, Any, Any, str]] = []
     blank: dict[str, list[tuple[Any, Any, Any, str]]] = {}  # by graph: one GRAPH block per request
+    across: list[tuple[Any, Any, Any, str]] = []  # blank nodes shared by graphs: several GRAPH blocks
 
-    def send(batch: list[tuple[Any, Any, Any, str]], with_blank: bool) -> None:
-        store.update(f"INSERT {{ {_blocks(store, batch)} }} WHERE {{}}" if with_blank
-                     else f"INSERT DATA {{ {_blocks(store, batch)} }}")
+    def send(batch: list[tuple[Any, Any, Any, str]], how: str) -> None:
+        if how == "across":
+            _insert_across(store, batch)
+        else:
+            store.update(f"INSERT {{ {_blocks(store, batch)} }} WHERE {{}}" if how == "blank"
+                         else f"INSERT DATA {{ {_blocks(store, batch)} }}")
         batch.clear()
 
     for group in _groups(quads):
         if not any(isinstance(x, ox.BlankNode) for q in group for x in (q[0], q[2])):
-            batch, with_blank = plain, False
+            batch, how = plain, "plain"
         elif len({q[3] for q in group}) > 1:
-            _insert_across(store, group)
-            continue
+            batch, how = across, "across"
         else:
-            batch, with_blank = blank.setdefault(group[0][3], []), True
+            batch, how = blank.setdefault(group[0][3], []), "blank"
         if batch and len(batch) + len(group) > limit:
-            send(batch, with_blank)
+            send(batch, how)
         batch.extend(group)
-    if plain:
-        send(plain, False)
-    for batch in blank.values():
+    for batch, how in ((plain, "plain"), (across, "across"), *((b, "blank") for b in blank.values())):
         if batch:
-            send(batch, True)
+            send(batch, how)
 
 
 def _blocks(store: Any, quads: list[tuple[Any, Any, Any, str]], terms: dict[Any, str] | None = None) -> str:
@@ -145,7 +146,8 @@ MARKER = "urn:lmakg:load-marker"
 
 
 def _insert_across(store: Any, group: list[tuple[Any, Any, Any, str]]) -> None:
-    """The quads of blank nodes that several graphs share, in one ``INSERT`` with a ``GRAPH`` block per graph.
+    """The quads of blank nodes that several graphs share (a batch of such nodes), in one ``INSERT`` with a
+    ``GRAPH`` block per graph.
     Virtuoso 7.2.5 makes the quads, then answers 500 (SR002, writing its reply): an error is taken for success
     when each graph grew by exactly its quads (they are all new: each holds a blank node made by the request).
     A server that wrote nothing gets the long way: each blank node made once in a scratch graph with a marker,
