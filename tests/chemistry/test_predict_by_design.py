@@ -51,3 +51,36 @@ def test_split_derivations_give_what_all_derivations_give(predictor, monkeypatch
     nernst = [d["value"] for d in results[0]["derived"] if d["kind"] == "ReductionPotential"]
     assert nernst == [pytest.approx(-3.0570, abs=5e-4)]  # Rb+ at 0.05 M only (tests/chemistry/test_predict.py)
     assert "ElectrostaticShielding" in {m["id"] for m in results[0]["mechanisms"]}
+
+
+# conclusion-derivations.rq as it was before premises about blank nodes were left out: every premise, one row each
+EVERY_PREMISE = """SELECT ?derivation ?rule ?cs ?cp ?co ?ps ?pp ?po WHERE {
+  ?conclusion rdf:subject ?cs ; rdf:predicate ?cp ; rdf:object ?co .
+  ?derivation lma:conclusion ?conclusion .
+  OPTIONAL { ?derivation lma:usedRule ?rule }
+  OPTIONAL { ?derivation lma:premise ?premise . ?premise rdf:subject ?ps ; rdf:predicate ?pp ; rdf:object ?po . }
+}"""
+
+
+def test_premises_about_blank_nodes_left_out_change_no_answer(predictor, monkeypatch):
+    """Three salts at 0.05 M: their concentration quantities are blank nodes alike in content, so they share one
+    statement, and each Nernst derivation's concentration premise has one subject per alike node. The packaged
+    query leaves those premises out (context.holding reads a premise about a blank node only when a rule
+    concludes its predicate); holding must answer as it does from every premise."""
+    from lmakg.knowledge.queries import with_values
+
+    real = P.holding
+    compared = []
+
+    def checked(store, design, subjects, designs, predicates, cache):
+        given = real(store, design, subjects, designs, predicates=predicates, cache=cache)
+        every = {s: store.select(with_values(EVERY_PREMISE, {"cs": [f"<{s}>"]})) for s in {*subjects, design}}
+        fewer = {s: run_engine_query(store, "conclusion-derivations", cs=store.iri(s)) for s in every}
+        reference = real(store, design, subjects, designs, predicates=predicates, cache=every)
+        compared.append((given == reference, sum(map(len, every.values())), sum(map(len, fewer.values()))))
+        return given
+
+    monkeypatch.setattr(P, "holding", checked)
+    predictor.judge(BATCH, [f"b{i}-" for i in range(len(BATCH))])
+    assert len(compared) == len(BATCH) and all(same for same, *_ in compared)
+    assert sum(fewer for *_, fewer in compared) < sum(every for _, every, _ in compared)  # rows really left out

@@ -104,6 +104,14 @@ def test_shared_judgements_equal_unshared(predictor, varied):
     assert by_name["bad smiles"]["error"].startswith(f"{varied}:30: invalid SMILES")
 
 
+def test_a_screen_without_inchikeys_differs_only_by_them(predictor, varied):
+    """What a CSV screen judges (no InChIKey computed where none decides a name) is what a JSON screen judges."""
+    full = screen(varied, predictor)
+    lean = list(iter_screen(varied, predictor, inchikeys=False))
+    assert [{k: v for k, v in r.items() if k != "inchiKey"} for r in full] == lean
+    assert all("inchiKey" not in r for r in lean) and sum("inchiKey" in r for r in full) > 30
+
+
 def test_streamed_json_is_the_whole_list(predictor, varied, tmp_path):
     results = screen(varied, predictor)
     out = tmp_path / "r.json"

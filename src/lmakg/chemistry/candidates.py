@@ -128,15 +128,17 @@ def _slug(text: str) -> str:
 
 
 def candidate_turtle(c: Candidate, store: Any, known: dict[str, str] | None = None,
-                     tag: str = "") -> tuple[str, str, list[str]]:
+                     tag: str = "", inchikeys: bool = True) -> tuple[str, str, list[str]]:
     """Turtle for the candidate: its species (and ions), its design, base electrolyte. Returns
     (turtle, species IRI, ion IRIs). ``known`` maps InChIKeys to the graph's species (a species the
     graph already has is reused, with everything known about it); ``tag`` keeps the IRIs of candidates
-    judged together apart."""
+    judged together apart. Without ``inchikeys`` the new species' InChIKeys are left out of the Turtle and
+    computed only where they decide a name (see :class:`KnownSpecies`): for the names alone, the cheap way."""
     from lmakg.knowledge.show import NameLookupError, resolve
 
     try:
-        key = chem.inchikey(c.smiles)
+        chem.composition(c.smiles)  # parses it: a bad SMILES is named here
+        key = chem.inchikey(c.smiles) if inchikeys or not c.name else None
     except chem.ChemistryError as exc:
         raise PredictionInputError(f"invalid SMILES {c.smiles!r}: {exc}") from exc
     role_key = (c.role or "additive").lower()
@@ -144,9 +146,10 @@ def candidate_turtle(c: Candidate, store: Any, known: dict[str, str] | None = No
         raise PredictionInputError(f"unknown role {c.role!r}; use one of: {', '.join(ROLES)}")
     role = ROLES[role_key]
     name = c.name or c.smiles
-    slug = tag + (_slug(c.name) if c.name else key[:14])
+    slug = tag + (_slug(c.name) if c.name else str(key)[:14])
     known = known_species(store) if known is None else known
-    species = known.get(key, f"{USER_NS}{slug}")
+    found = _known(c.smiles, key, known)
+    species = found or f"{USER_NS}{slug}"
     fragments = c.smiles.split(".")
     lines = ["@prefix lma: <https://w3id.org/lmakg/ontology#> .",
              "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
@@ -161,23 +164,25 @@ def candidate_turtle(c: Candidate, store: Any, known: dict[str, str] | None = No
             z = chem.formal_charge(fragment)
             if z == 0:
                 raise PredictionInputError(f"fragment {fragment!r} of {c.smiles!r} is neutral; a salt is a set of ions")
-            ion_key = chem.inchikey(fragment)
-            if ion_key in known:  # an ion the graph already knows (e.g. Rb+ with its standard potential)
-                ions.append(known[ion_key])
+            ion_key = chem.inchikey(fragment) if inchikeys else None
+            known_ion = _known(fragment, ion_key, known)
+            if known_ion:  # an ion the graph already knows (e.g. Rb+ with its standard potential)
+                ions.append(known_ion)
                 continue
             ion = f"{USER_NS}{slug}-ion{i + 1}"
             ions.append(ion)
             ion_class = "lma:Cation" if z > 0 else "lma:Anion"
+            identity = f'lma:inchiKey "{ion_key}" ; ' if ion_key else ""
             lines.append(f'<{ion}> a {ion_class} ; rdfs:label "{_quote(fragment)} (from {_quote(name)})" ; '
-                         f'lma:smiles "{_quote(fragment)}" ; lma:inchiKey "{ion_key}" ; lma:charge {z} .')
+                         f'lma:smiles "{_quote(fragment)}" ; {identity}lma:charge {z} .')
     else:
         kind = "lma:Molecule" if charge == 0 else ("lma:Cation" if charge > 0 else "lma:Anion")
     double = "<http://www.w3.org/2001/XMLSchema#double>"
     props = [f'lma:hasQuantity [ a lma:QuantityValue ; lma:quantityKind lma:{k} ; qudt:numericValue "{v}"^^{double} ; '
              f'qudt:unit unit:{c.units[k]} ; lma:externalSource "user input" ]' for k, v in c.properties.items()]
-    if key not in known:
-        lines.append(f'<{species}> a {kind} ; rdfs:label "{_quote(name)}" ; lma:smiles "{_quote(c.smiles)}" ; '
-                     f'lma:inchiKey "{key}"'
+    if not found:
+        lines.append(f'<{species}> a {kind} ; rdfs:label "{_quote(name)}" ; lma:smiles "{_quote(c.smiles)}"'
+                     + (f' ; lma:inchiKey "{key}"' if inchikeys else "")
                      + (f" ; lma:charge {charge}" if kind in ("lma:Cation", "lma:Anion") else "")
                      + "".join(f" ; lma:hasIon <{i}>" for i in ions) + " .")
     if props:
@@ -218,9 +223,45 @@ def _quote(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
-def known_species(store: Any) -> dict[str, str]:
-    """InChIKey -> species IRI for every species of the graph."""
+class KnownSpecies(dict[str, str]):
+    """InChIKey -> species IRI, with the compositions of those species (``compositions``; None when one of them
+    cannot be checked). Why: an InChIKey costs RDKit about ten times what parsing and composition do, and two
+    structures with the same standard InChIKey have the same atoms (the key's layers keep every atom, and its
+    protonation flag the protons), so a structure whose composition no known species has cannot be one of them:
+    its key is not needed to tell (:func:`_known`)."""
+
+    compositions: frozenset[tuple[tuple[str, int], ...]] | None = None
+
+
+def known_species(store: Any) -> KnownSpecies:
+    """InChIKey -> species IRI for every species of the graph (with their compositions, see :class:`KnownSpecies`:
+    only when each stored InChIKey is the one RDKit computes from the species' SMILES)."""
     from lmakg.knowledge.queries import run_engine_query
 
-    return {row["inchiKey"].value: row["species"].value
-            for row in run_engine_query(store, "species-cards") if "inchiKey" in row}
+    known = KnownSpecies()
+    compositions: set[tuple[tuple[str, int], ...]] | None = set()
+    for row in run_engine_query(store, "species-cards"):
+        if "inchiKey" not in row:
+            continue
+        known[row["inchiKey"].value] = row["species"].value
+        try:
+            smiles = row["smiles"].value if "smiles" in row else None
+            same = smiles is not None and chem.inchikey(smiles) == row["inchiKey"].value
+        except chem.ChemistryError:
+            same = False
+        if not same:
+            compositions = None  # a key not computed from a structure: every candidate's key is looked up
+        elif compositions is not None:
+            compositions.add(tuple(sorted(chem.composition(smiles).items())))
+    known.compositions = frozenset(compositions) if compositions is not None else None
+    return known
+
+
+def _known(smiles: str, key: str | None, known: dict[str, str]) -> str | None:
+    """The graph's species with the structure's InChIKey (``key``, computed here if None and needed), or None."""
+    compositions = getattr(known, "compositions", None)
+    if key is None:
+        if compositions is not None and tuple(sorted(chem.composition(smiles).items())) not in compositions:
+            return None
+        key = chem.inchikey(smiles)
+    return known.get(key)

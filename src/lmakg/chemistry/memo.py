@@ -50,10 +50,12 @@ CACHE_SIZE = 100_000  # signatures remembered per predictor (oldest forgotten fi
 class SharedJudge:
     """Judges rows of a screen through a :class:`Predictor`, once per signature (see the module docstring)."""
 
-    def __init__(self, predictor: Predictor, batch: int = 250, run: Any = None) -> None:
+    def __init__(self, predictor: Predictor, batch: int = 250, run: Any = None, inchikeys: bool = True) -> None:
         from lmakg.knowledge.queries import run_engine_query
 
         self.predictor = predictor
+        self.inchikeys = inchikeys  # False: results without "inchiKey" (a CSV has no column for it; RDKit's InChI
+        # is the dearest step of a row, so a screen that does not show it does not compute it)
         self.batch = batch
         store = predictor.store
         self.patterns = {row["group"].value: row["smarts"].value for row in run_engine_query(store, "feature-patterns")}
@@ -71,7 +73,8 @@ class SharedJudge:
         pending: dict[Hashable, Candidate] = {}
         for c, tag in rows:
             try:
-                turtle, species, ions = candidate_turtle(c, self.predictor.store, self.predictor.known, tag=tag)
+                turtle, species, ions = candidate_turtle(c, self.predictor.store, self.predictor.known, tag=tag,
+                                                         inchikeys=False)  # the names only
             except PredictionInputError as exc:
                 prepared.append(("error", str(exc), None))
                 continue
@@ -96,11 +99,15 @@ class SharedJudge:
                 out.append(next(judged_own))
             else:
                 self.cache.move_to_end(key)
-                out.append(_renamed(self.cache[key], *extra, composition=self.composition))
+                out.append(_renamed(self.cache[key], *extra, composition=self.composition, inchikey=self.inchikeys))
         return out
 
     def _own(self, rows: list[tuple[Candidate, str]]) -> list[dict[str, Any]]:
-        return [self.predictor.judge([c], [tag])[0] for c, tag in rows]  # rare: each alone, never entangled
+        judged = [self.predictor.judge([c], [tag])[0] for c, tag in rows]  # rare: each alone, never entangled
+        if not self.inchikeys:
+            for result in judged:
+                result.pop("inchiKey", None)
+        return judged
 
     def _judge_representatives(self, pending: dict[Hashable, Candidate]) -> None:
         """Judge one stand-in per new signature, in batches of ``batch`` in the order first seen; the batches go
@@ -170,15 +177,17 @@ def _input(c: Candidate) -> dict[str, Any]:
 
 
 def _renamed(entry: dict[str, Any], c: Candidate, slug: str, species: str, ions: list[str],
-             composition: Any = chem.composition) -> dict[str, Any]:
-    """The representative's result as the member's: names replaced, own values recomputed, lists re-sorted."""
+             composition: Any = chem.composition, inchikey: bool = True) -> dict[str, Any]:
+    """The representative's result as the member's: names replaced, own values recomputed, lists re-sorted
+    (``inchikey``: with the member's InChIKey)."""
     from lmakg.knowledge.vocab import local_name
 
     source = entry["result"]
     if "text" not in entry:  # the placeholder and every slug are plain ASCII: replacing in JSON text is exact
         entry["text"] = json.dumps({k: v for k, v in source.items() if k not in RECOMPUTED}, ensure_ascii=False)
     out = json.loads(entry["text"].replace(entry["name"], slug))
-    out = {"input": _input(c), "species": out.pop("species"), "inchiKey": chem.inchikey(c.smiles),
+    out = {"input": _input(c), "species": out.pop("species"),
+           **({"inchiKey": chem.inchikey(c.smiles)} if inchikey else {}),
            "formalCharge": chem.formal_charge(c.smiles), **out}
     out["fMassFraction"] = round(chem.mass_fraction_of(composition(c.smiles), "F"), 4)
     structure_of = {local_name(species): c.smiles} if species.startswith(USER_NS) else {}

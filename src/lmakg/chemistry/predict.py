@@ -124,6 +124,7 @@ class Predictor:
             notes = (self.annotate(store, [{p[1], *p[2]} for p in judged], new_nodes)
                      if self.annotate and judged else [None] * len(judged))
             annotations = iter(notes)
+            facts = _facts(store, {n for e in placed if e for n in (e[1], *e[2])})
             for i, entry in enumerate(placed):
                 if entry is None:
                     out.append({"input": _input(batch[i]), "error": errors[i]})
@@ -137,7 +138,8 @@ class Predictor:
                     own[subject] = free + bound.get(design, [])
                 in_context = holding(store, design, [species, *ions], designs, predicates=CONTEXT_PREDICATES,
                                      cache=own)
-                out.append(_report(store, c, species, ions, next(annotations), self._evidence, explain, in_context))
+                out.append(_report(store, c, species, ions, next(annotations), self._evidence, explain, in_context,
+                                   facts))
         return out
 
 
@@ -187,23 +189,24 @@ def _input(c: Candidate) -> dict[str, Any]:
 
 def _report(store: Any, c: Candidate, species: str, ions: list[str], hypotheses: list[dict[str, Any]] | None,
             evidence: dict[tuple[str, str], list[dict[str, Any]]], explain: bool,
-            in_context: dict[tuple[str, str, str], list[str]]) -> dict[str, Any]:
-    """Read one candidate's predictions back from the reasoned store: mechanisms and products only where they
-    hold in the candidate's own design (``in_context``, :func:`lmakg.reasoning.context.holding`), never because
-    another design uses the same species."""
-    from lmakg.knowledge.queries import run_engine_query
+            in_context: dict[tuple[str, str, str], list[str]],
+            facts: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Read one candidate's predictions back from the reasoned store (``facts``, :func:`_facts`, read here when not
+    given): mechanisms and products only where they hold in the candidate's own design (``in_context``,
+    :func:`lmakg.reasoning.context.holding`), never because another design uses the same species."""
     from lmakg.reasoning.explain import explain_mechanism
 
     subjects = [species, *ions]
+    facts = _facts(store, set(subjects)) if facts is None else facts
     out: dict[str, Any] = {"input": _input(c), "species": species, "inchiKey": chem.inchikey(c.smiles),
                            "formalCharge": chem.formal_charge(c.smiles)}
-    out["elements"] = sorted(_values(store, subjects, "containsElement"))
-    out["features"] = sorted(_values(store, [species], "hasFunctionalGroup"))
+    out["elements"] = sorted({e for s in subjects for e in facts[s]["containsElement"]})
+    out["features"] = sorted(facts[species]["hasFunctionalGroup"])
     out["fMassFraction"] = round(chem.mass_fraction(c.smiles, "F"), 4)
     rules_of: dict[tuple[str, str], set[str]] = {}
     forms, conflicts, ruled_out = set(), set(), set()
     for s in subjects:
-        for row in run_engine_query(store, "predictions-of", node=f"<{s}>"):
+        for row in facts[s]["predictions"]:
             p, o = local_name(row["p"].value), row["o"].value
             if p in CONTEXT_LOCAL and (s, row["p"].value, o) not in in_context:
                 continue
@@ -231,7 +234,7 @@ def _report(store: Any, c: Candidate, species: str, ions: list[str], hypotheses:
     out["derived"] = [{"kind": local_name(r["kind"].value), "of": local_name(s), "value": float(r["value"].value),
                        "unit": r["symbol"].value if "symbol" in r else local_name(r["unit"].value),
                        "rule": r["agentLabel"].value if "agentLabel" in r else local_name(r["derivedBy"].value)}
-                      for s in subjects for r in run_engine_query(store, "derived-values", node=f"<{s}>")
+                      for s in subjects for r in facts[s]["derived"]
                       if (s, LMA_IRI + "hasQuantity", r["q"].value) in in_context]
     notes = [text for kind, text in NOT_ASSESSED.items() if kind not in c.properties]
     if any(chem.formal_charge(f) > 0 for f in c.smiles.split(".")) and c.concentration is None:
@@ -275,12 +278,24 @@ def predict_many(candidates: list[Candidate], store: str | None = None, progress
     return Predictor(store).predict_many(candidates, explain=explain, progress=progress)
 
 
-def _values(store: Any, subjects: list[str], prop: str) -> set[str]:
-    found = set()
-    for s in subjects:
-        for row in store.select(f"SELECT ?o WHERE {{ <{s}> lma:{prop} ?o }}"):
-            found.add(local_name(row["o"].value))
-    return found
+def _facts(store: Any, subjects: set[str]) -> dict[str, dict[str, Any]]:
+    """What :func:`_report` reads of each subject, by subject: its predictions (``predictions-of``), derived values
+    (``derived-values``) and the local names of its elements and functional groups (``node-values``); one query
+    each for a whole batch (an ion such as PF6- shared by many candidates is read once)."""
+    from lmakg.knowledge.queries import engine_query, with_values
+
+    out: dict[str, dict[str, Any]] = {s: {"predictions": [], "derived": [], "containsElement": set(),
+                                          "hasFunctionalGroup": set()} for s in subjects}
+    if not subjects:
+        return out
+    nodes = {"node": [f"<{s}>" for s in sorted(subjects)]}
+    for row in store.select(with_values(engine_query("predictions-of"), nodes)):
+        out[row["node"].value]["predictions"].append(row)
+    for row in store.select(with_values(engine_query("derived-values"), nodes)):
+        out[row["node"].value]["derived"].append(row)
+    for row in store.select(with_values(engine_query("node-values"), nodes)):
+        out[row["node"].value][local_name(row["p"].value)].add(local_name(row["o"].value))
+    return out
 
 
 def _supporting_index(store: Any) -> dict[tuple[str, str], list[dict[str, Any]]]:

@@ -52,7 +52,8 @@ def client_for(workers: int | None = None, scheduler: str | None = None) -> Any:
 
 
 def iter_screen_dask(path: str | Path, factory: Callable[..., Any], store: str | None, client: Any,
-                     progress: Any = None, batch: int | None = None) -> Iterator[dict[str, Any]]:
+                     progress: Any = None, batch: int | None = None, inchikeys: bool = True
+                     ) -> Iterator[dict[str, Any]]:
     """Like :func:`lmakg.chemistry.screening.iter_screen`, with the reasoning done on the cluster of ``client``.
     ``factory(store)`` builds a predictor (a module-level function, so workers import it by name); ``batch``:
     stand-ins per batch (:class:`lmakg.chemistry.memo.SharedJudge`; the default gives the serial batches)."""
@@ -66,5 +67,5 @@ def iter_screen_dask(path: str | Path, factory: Callable[..., Any], store: str |
         return client.gather(futures)
 
     options = {"batch": batch} if batch else {}
-    shared = SharedJudge(predictor, run=run, **options)
-    yield from iter_screen(path, predictor, progress=progress, shared=shared)
+    shared = SharedJudge(predictor, run=run, inchikeys=inchikeys, **options)
+    yield from iter_screen(path, predictor, progress=progress, shared=shared, inchikeys=inchikeys)

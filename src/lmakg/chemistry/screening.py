@@ -41,9 +41,15 @@ def iter_candidates(path: str | Path) -> Iterator[Row]:
     screening run. A file that cannot be read, has no ``smiles`` column or has an unknown column raises
     :class:`PredictionInputError` at once, before any row is read; a row that is not readable CSV raises it when
     reached."""
+    path = Path(path)
+    handle, reader = _open(path)
+    return _rows(path, handle, reader)
+
+
+def _open(path: Path) -> tuple[Any, Any]:
+    """The open file and a DictReader over it with its header checked and normalised (see :func:`iter_candidates`)."""
     import csv
 
-    path = Path(path)
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
@@ -64,7 +70,20 @@ def iter_candidates(path: str | Path) -> Iterator[Row]:
         handle.close()
         raise PredictionInputError(problem)
     reader.fieldnames = header
-    return _rows(path, handle, reader)
+    return handle, reader
+
+
+def count_rows(path: str | Path) -> int:
+    """The number of data rows of a candidates CSV whose header :func:`iter_candidates` accepts (for a progress bar:
+    records only, no candidate is built)."""
+    import csv
+
+    handle, reader = _open(Path(path))  # the header is checked first: a bad file is named before rows are counted
+    with handle:
+        try:
+            return sum(1 for _ in reader)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise PredictionInputError(f"{path}:{reader.line_num}: not a readable CSV file: {exc}") from exc
 
 
 def _rows(path: Path, handle: Any, reader: Any) -> Iterator[Row]:
@@ -142,18 +161,23 @@ def judge_block(predictor: Predictor, path: str, before: int, rows: list[Row], s
 
 
 def iter_screen(path: str | Path, predictor: Predictor, progress: Any = None, share: bool = True,
-                block: int = 5000, shared: Any = None) -> Iterator[dict[str, Any]]:
+                block: int = 5000, shared: Any = None, inchikeys: bool = True) -> Iterator[dict[str, Any]]:
     """Judge every row of a candidates CSV, streaming: rows are read, judged and handed on one block at a time
     (memory does not grow with the file). Rows with bad input carry their error (file:line: message).
-    ``progress(n_done)`` counts judged candidates. ``shared``: the :class:`lmakg.chemistry.memo.SharedJudge` to
-    use (e.g. one whose batches run on Dask, :mod:`lmakg.chemistry.scaleout`)."""
+    ``progress(n_done)`` counts the rows handed on (judged candidates and rows with bad input).
+    ``shared``: the :class:`lmakg.chemistry.memo.SharedJudge` to use (e.g. one whose batches run on Dask,
+    :mod:`lmakg.chemistry.scaleout`). ``inchikeys``: False leaves each result's ``inchiKey`` out (and uncomputed),
+    for an output that does not show it (the CSV)."""
     from lmakg.chemistry.memo import SharedJudge
 
-    shared = shared or (SharedJudge(predictor) if share else None)
+    shared = shared or (SharedJudge(predictor, inchikeys=inchikeys) if share else None)
     done = 0
     for before, rows in blocks(iter_candidates(path), block):
         results = judge_block(predictor, str(path), before, rows, share, shared)
-        done += sum(1 for _, c, _ in rows if isinstance(c, Candidate))
+        if not inchikeys:
+            for result in results:
+                result.pop("inchiKey", None)
+        done += len(rows)
         if progress:
             progress(done)
         yield from results

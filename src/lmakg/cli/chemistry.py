@@ -157,7 +157,7 @@ def _predict_batch(file: Path, out_file: Path | None, out_format: str | None, st
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from lmakg.chemistry.candidates import PredictionInputError
-    from lmakg.chemistry.screening import ResultWriter, iter_candidates, iter_screen
+    from lmakg.chemistry.screening import ResultWriter, count_rows, iter_screen
     from lmakg.hypotheses import joins
     from lmakg.knowledge.store import StoreError
 
@@ -170,7 +170,7 @@ def _predict_batch(file: Path, out_file: Path | None, out_format: str | None, st
     judged = failed = 0
     client = None
     try:
-        total = sum(1 for _, c, _ in iter_candidates(file) if not isinstance(c, str))
+        total = count_rows(file)
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=err, transient=True) as bar, \
                 ResultWriter(out_file, fmt, stream=sys.stdout) as out:
@@ -185,11 +185,12 @@ def _predict_batch(file: Path, out_file: Path | None, out_format: str | None, st
                 bar.update(task, description="starting Dask workers" if workers else "connecting to Dask")
                 client = client_for(workers, scheduler)
                 bar.update(task, description="judging candidates on Dask")
-                results = iter_screen_dask(file, joins.predictor, store, client, progress=progress)
+                results = iter_screen_dask(file, joins.predictor, store, client, progress=progress,
+                                           inchikeys=fmt == "json")
             else:
                 predictor = joins.predictor(store)
                 bar.update(task, description="judging candidates")
-                results = iter_screen(file, predictor, progress=progress)
+                results = iter_screen(file, predictor, progress=progress, inchikeys=fmt == "json")
             for result in results:
                 out.write(result)
                 judged += 1
