@@ -84,3 +84,29 @@ def test_premises_about_blank_nodes_left_out_change_no_answer(predictor, monkeyp
     predictor.judge(BATCH, [f"b{i}-" for i in range(len(BATCH))])
     assert len(compared) == len(BATCH) and all(same for same, *_ in compared)
     assert sum(fewer for *_, fewer in compared) < sum(every for _, every, _ in compared)  # rows really left out
+
+
+def test_the_batch_hypotheses_are_those_the_full_generator_gives(predictor, monkeypatch):
+    """The predictor's hook (joins.JoinedHypotheses: only the hypotheses a candidate of the batch is a member of,
+    without precedents and tests) reports what the full generator (joins.joined_hypotheses) gives: same ids,
+    families and scores, candidate by candidate."""
+    from lmakg.hypotheses.joins import joined_hypotheses
+
+    hook = predictor.annotate
+    compared = []
+
+    def both(store, members, new_nodes):
+        fast = hook(store, members, new_nodes)
+        compared.append((fast, joined_hypotheses(store, members, new_nodes)))
+        return fast
+
+    monkeypatch.setattr(predictor, "annotate", both)
+    predictor.judge(BATCH, [f"h{i}-" for i in range(len(BATCH))])
+    (fast, full), = compared
+
+    def by_id(lists):  # the report sorts them itself (predict.canonical_order)
+        return [sorted(found, key=lambda h: h["id"]) for found in lists]
+
+    assert by_id(fast) == by_id(full)
+    assert any(h["score"] > 0 for found in full for h in found)
+    assert sum(map(len, full)) > 0  # some candidates join hypotheses (Rb+ with the SEI-forming anions)

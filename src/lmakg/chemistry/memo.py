@@ -32,7 +32,6 @@ node of the graph (see :meth:`SharedJudge._judge_representatives`).
 
 from __future__ import annotations
 
-import json
 import re
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -170,6 +169,36 @@ def placeholder(number: int) -> str:
     return f"zqsharedjudgement{number:09d}zq"
 
 
+def _where(value: Any, name: str) -> Any:
+    """Where ``name`` occurs in a JSON-like value: None (nowhere), True (a string holding it), [(index, where)] for
+    a list, ({key: where}, whether a key holds it) for a dict."""
+    if isinstance(value, str):
+        return True if name in value else None
+    if isinstance(value, list):
+        found = [(i, w) for i, item in enumerate(value) if (w := _where(item, name)) is not None]
+        return found or None
+    if isinstance(value, dict):
+        inside = {k: w for k, item in value.items() if (w := _where(item, name)) is not None}
+        keys = any(name in k for k in value)
+        return (inside, keys) if inside or keys else None
+    return None
+
+
+def _swapped(value: Any, where: Any, name: str, slug: str) -> Any:
+    """A copy of ``value`` with ``name`` replaced by ``slug`` where :func:`_where` found it; only the strings and
+    containers on the way are new, everything else is shared."""
+    if where is True:
+        return value.replace(name, slug)
+    if isinstance(value, list):
+        copy = list(value)
+        for i, inner in where:
+            copy[i] = _swapped(value[i], inner, name, slug)
+        return copy
+    inside, keys = where
+    copy = {k: _swapped(item, inside[k], name, slug) if k in inside else item for k, item in value.items()}
+    return {k.replace(name, slug): item for k, item in copy.items()} if keys else copy
+
+
 def _input(c: Candidate) -> dict[str, Any]:
     from lmakg.chemistry.predict import _input as given
 
@@ -179,13 +208,16 @@ def _input(c: Candidate) -> dict[str, Any]:
 def _renamed(entry: dict[str, Any], c: Candidate, slug: str, species: str, ions: list[str],
              composition: Any = chem.composition, inchikey: bool = True) -> dict[str, Any]:
     """The representative's result as the member's: names replaced, own values recomputed, lists re-sorted
-    (``inchikey``: with the member's InChIKey)."""
+    (``inchikey``: with the member's InChIKey). The parts of the result that do not name the placeholder are the
+    representative's own objects, shared by every member (copy a result before changing it in place)."""
     from lmakg.knowledge.vocab import local_name
 
     source = entry["result"]
-    if "text" not in entry:  # the placeholder and every slug are plain ASCII: replacing in JSON text is exact
-        entry["text"] = json.dumps({k: v for k, v in source.items() if k not in RECOMPUTED}, ensure_ascii=False)
-    out = json.loads(entry["text"].replace(entry["name"], slug))
+    if "plan" not in entry:  # where the placeholder occurs, found once per representative
+        entry["base"] = {k: v for k, v in source.items() if k not in RECOMPUTED}
+        entry["plan"] = _where(entry["base"], entry["name"])
+    base, plan = entry["base"], entry["plan"]
+    out = _swapped(base, plan, entry["name"], slug) if plan is not None else dict(base)
     out = {"input": _input(c), "species": out.pop("species"),
            **({"inchiKey": chem.inchikey(c.smiles)} if inchikey else {}),
            "formalCharge": chem.formal_charge(c.smiles), **out}

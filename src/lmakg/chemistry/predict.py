@@ -301,16 +301,17 @@ def _facts(store: Any, subjects: set[str]) -> dict[str, dict[str, Any]]:
 def _supporting_index(store: Any) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """(mechanism IRI, rule id) -> curated designs whose species the review credits with the mechanism and
     the rule predicts: the review's own precedent for a prediction. Built once per predictor."""
-    from lmakg.knowledge.queries import run_engine_query
+    from lmakg.knowledge.queries import engine_query, run_engine_query, with_values
 
     found: dict[tuple[str, str], dict[str, set[int]]] = {}
-    uses: dict[str, list[dict[str, Any]]] = {}
-    for row in run_engine_query(store, "predicted-evidence"):
+    predicted = [row for row in run_engine_query(store, "predicted-evidence")
+                 if not row["subject"].value.startswith(USER_NS)]
+    uses: dict[str, list[dict[str, Any]]] = {row["subject"].value: [] for row in predicted}
+    if uses:  # the uses of every predicted subject in one query
+        for use in store.select(with_values(engine_query("species-uses"), {"species": [f"<{s}>" for s in uses]})):
+            uses[use["species"].value].append(use)
+    for row in predicted:
         subject, mechanism = row["subject"].value, row["mechanism"].value
-        if subject.startswith(USER_NS):
-            continue
-        if subject not in uses:
-            uses[subject] = run_engine_query(store, "species-uses", species=f"<{subject}>")
         for use in uses[subject]:
             if "mechanism" in use and use["mechanism"].value == mechanism:
                 refs = found.setdefault((mechanism, local_name(row["rule"].value)), {}).setdefault(

@@ -134,11 +134,16 @@ def perceive_smiles(smiles: str, smarts_patterns: dict[str, str]) -> Perception:
     >>> p.composition, p.charge, sorted(p.features)
     ({'N': 1, 'O': 3}, -1, ['nitrate'])
     """
+    return _perceived(smiles, tuple(sorted(smarts_patterns.items())))
+
+
+@lru_cache(maxsize=4096)  # screening perceives a structure for its signature, then again in the graph
+def _perceived(smiles: str, smarts_patterns: tuple[tuple[str, str], ...]) -> Perception:
     chem = _rdkit()
     mol = _read_only(smiles)
-    found = frozenset(key for key, smarts in smarts_patterns.items()
+    found = frozenset(key for key, smarts in smarts_patterns
                       if (pattern := _pattern(smarts)) is not None and mol.HasSubstructMatch(pattern))
-    return Perception(composition(smiles), int(chem.GetFormalCharge(mol)), found)
+    return Perception(dict(composition(smiles)), int(chem.GetFormalCharge(mol)), found)
 
 
 def composition(smiles: str) -> dict[str, int]:

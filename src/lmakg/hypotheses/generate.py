@@ -173,10 +173,11 @@ class _Context:
         return sorted(merged.values(), key=lambda t: t["id"])
 
 
-def _component_hypotheses(ctx: _Context) -> list[Hypothesis]:
+def _component_hypotheses(ctx: _Context, only: set[str] | None = None) -> list[Hypothesis]:
+    """Component hypotheses (``only``: those about one of these species)."""
     out = []
     for species in sorted(set(ctx.curated) | set(ctx.predicted)):
-        if species not in ctx.cards:
+        if species not in ctx.cards or (only is not None and species not in only):
             continue  # designs carry predictions too; hypotheses are about species
         excluded = ctx.ruled_out.get(species, set())
         vetoes: list[dict[str, Any]] = []
@@ -204,7 +205,8 @@ def _component_hypotheses(ctx: _Context) -> list[Hypothesis]:
     return out
 
 
-def _combination_hypotheses(ctx: _Context, store: KnowledgeStore) -> list[Hypothesis]:
+def _combination_hypotheses(ctx: _Context, store: KnowledgeStore, only: set[str] | None = None) -> list[Hypothesis]:
+    """Combination hypotheses (``only``: those with one of these nodes among their members)."""
     rows = run_engine_query(store, "combination-hypotheses")
     grouped: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -220,6 +222,10 @@ def _combination_hypotheses(ctx: _Context, store: KnowledgeStore) -> list[Hypoth
                      if local_name(r).startswith("combine-")}
     out = []
     for iri, h in sorted(grouped.items()):
+        if only is not None:  # the members (below) are among the parts, the elements and fluorides of those metals
+            could_be = h["parts"] | h["elements"] | {s for m in h["elements"] for s in ctx.fluorides.get(m, [])}
+            if not could_be & only:
+                continue
         parts = sorted(h["parts"])
         blocked = [m for m in h["mechanisms"] for p in parts if m in ctx.ruled_out.get(p, set())]
         if blocked:

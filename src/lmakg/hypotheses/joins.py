@@ -32,21 +32,32 @@ def joined_hypotheses(store: KnowledgeStore, members: list[set[str]],
 
 class JoinedHypotheses:
     """:func:`joined_hypotheses` for a predictor that judges many batches (a screen): the candidate filters are
-    loaded once, and only what a summary reports is computed — the default kinds (component and combination)
-    after the filters, without precedents and experimental tests, which change neither id, families nor score
-    (:func:`lmakg.hypotheses.generate.generate` adds them after scoring)."""
+    loaded once, and only what a summary reports is computed — the default kinds (component and combination) that
+    a candidate of the batch is a member of, after the filters and scored, without precedents and experimental
+    tests, which change neither id, families nor score (:func:`lmakg.hypotheses.generate.generate` adds them after
+    scoring). tests/chemistry/test_predict_by_design.py compares it with :func:`joined_hypotheses`."""
 
     def __init__(self, filters: list[Any] | None = None) -> None:
         self.filters = filters
 
     def __call__(self, store: KnowledgeStore, members: list[set[str]],
                  new_nodes: set[str]) -> list[list[dict[str, Any]]]:
-        from lmakg.hypotheses.generate import _apply_filters, _combination_hypotheses, _component_hypotheses, _Context
+        from lmakg.hypotheses.generate import (
+            _apply_filters,
+            _combination_hypotheses,
+            _component_hypotheses,
+            _Context,
+            rescore,
+        )
 
         if self.filters is None:
             self.filters = load_filters(store)
         ctx = _Context(store, self.filters)
-        found = _apply_filters(ctx, _component_hypotheses(ctx) + _combination_hypotheses(ctx, store), False, None)
+        mine = set().union(*members)  # a hypothesis none of the candidates is a member of is never reported
+        found = _apply_filters(ctx, _component_hypotheses(ctx, mine) + _combination_hypotheses(ctx, store, mine), False,
+                               None)
+        for h in found:  # the score model (kg/curator/evidence-weights.ttl), as generate() scores
+            rescore(h, ctx.model)
         return _joined(found, members, new_nodes)
 
 

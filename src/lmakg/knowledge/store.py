@@ -287,9 +287,12 @@ class KnowledgeStore:
             else:
                 self._store.extend(quads)
             return
-        quads = [ox.Quad(s, p, o, g) for s, p, o in triples]
-        journal.update(q for q in quads if q not in self._store)
-        self._store.extend(quads)
+        quads = [q for q in (ox.Quad(s, p, o, g) for s, p, o in triples) if q not in self._store]
+        journal.update(quads)  # only what is new: undoing must not remove what was there before
+        if self.location is None:
+            self._store.bulk_extend(quads)
+        else:
+            self._store.extend(quads)
 
     @contextmanager
     def scratch(self, graph: str) -> Iterator[None]:
