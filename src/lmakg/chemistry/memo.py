@@ -40,6 +40,7 @@ from typing import Any
 from lmakg.chemistry import structures as chem
 from lmakg.chemistry.candidates import USER_NS, Candidate, PredictionInputError, candidate_turtle
 from lmakg.chemistry.predict import Predictor, canonical_order, design_of
+from lmakg.reasoning.gcpause import gc_paused
 
 PLAIN = re.compile(r"[ -~]*")  # printable ASCII: names RDF carries as written
 RECOMPUTED = ("input", "inchiKey", "formalCharge", "fMassFraction")
@@ -66,6 +67,7 @@ class SharedJudge:
         self.run = run or self._run_here
         self.structures: dict[str, tuple[Hashable, dict[str, int]]] = {}
 
+    @gc_paused()  # a block allocates many small objects and no cycles (see lmakg.reasoning.gcpause)
     def judge(self, rows: list[tuple[Candidate, str]]) -> list[dict[str, Any]]:
         """Results for (candidate, tag) rows, in order; tags as in :meth:`Predictor.judge`."""
         prepared: list[tuple[str, Any, Any]] = []  # (kind, key, extra)

@@ -118,7 +118,7 @@ class Predictor:
             infer(store, self.rules, incremental=True, fired=self.fired)
             designs = all_designs(store)
             derivations: dict[str, list[Any]] = {}  # by subject, for this batch (the graph no longer changes)
-            prefetch(store, [n for e in placed if e for n in (e[1], *e[2], e[3])], derivations)
+            prefetch(store, [n for e in placed if e for n in (e[1], *e[2], e[3])], derivations, CONTEXT_PREDICATES)
             split: dict[str, tuple[list[Any], dict[str, list[Any]]]] = {}
             judged = [p for p in placed if p]
             notes = (self.annotate(store, [{p[1], *p[2]} for p in judged], new_nodes)

@@ -14,6 +14,9 @@ from lmakg.reasoning.context import all_designs, holding, prefetch
 
 SCRATCH_GRAPH = "https://w3id.org/lmakg/graph/assessment"
 FORMULATION_NS = "https://w3id.org/lmakg/kg/assessed/"
+# what a formulation's reading reports of its components' conclusions (those holding in the formulation)
+WANTED = {LMA_IRI + "predictedMechanism": "mechanisms", LMA_IRI + "predictedProduct": "products",
+          LMA_IRI + "hasConflict": "conflicts"}
 ROLE_CLASS = {"salt": "LithiumSalt", "solvent": "Solvent", "diluent": "Diluent", "additive": "Additive"}
 _serial = itertools.count(1)
 
@@ -63,7 +66,7 @@ class ContextReasoner:
                 designs = self.designs | set(iris)
                 cache: dict[str, list[Any]] = {}  # derivation rows by subject, shared by the chunk
                 prefetch(self.store, [*iris, *(x for parts, _l in items for part in parts
-                                                for x in (part["iri"], *part.get("ions", ())))], cache)
+                                                for x in (part["iri"], *part.get("ions", ())))], cache, WANTED)
                 return [self._read(iri, parts, designs, cache)
                         for iri, (parts, _label) in zip(iris, items, strict=True)]
         finally:
@@ -79,10 +82,8 @@ class ContextReasoner:
                 subjects[ion].add(n)
         out: dict[int, dict[str, dict[str, list[str]]]] = {n: {"mechanisms": {}, "products": {}, "conflicts": {}}
                                                           for n in range(len(parts))}
-        wanted = {LMA_IRI + "predictedMechanism": "mechanisms", LMA_IRI + "predictedProduct": "products",
-                  LMA_IRI + "hasConflict": "conflicts"}
-        for (s, p, o), rules in holding(self.store, design, subjects, designs, wanted, cache).items():
-            key = wanted[p]
+        for (s, p, o), rules in holding(self.store, design, subjects, designs, WANTED, cache).items():
+            key = WANTED[p]
             for n in subjects[s]:
                 known = out[n][key].setdefault(local_name(o), [])
                 out[n][key][local_name(o)] = sorted(set(known) | set(rules))

@@ -27,14 +27,21 @@ def all_designs(store: KnowledgeStore) -> set[str]:
     return {row["design"].value for row in run_engine_query(store, "all-designs")}
 
 
-def prefetch(store: KnowledgeStore, subjects: Iterable[str], cache: dict[str, list[dict[str, Any]]]) -> None:
-    """Fill ``cache`` (see :func:`holding`) for many subjects with one query instead of one per subject."""
+def prefetch(store: KnowledgeStore, subjects: Iterable[str], cache: dict[str, list[dict[str, Any]]],
+             predicates: Iterable[str] | None = None) -> None:
+    """Fill ``cache`` (see :func:`holding`) for many subjects with one query instead of one per subject.
+    ``predicates``: the ``predicates`` of the :func:`holding` calls the cache serves; only the derivations it can
+    read are fetched then (of conclusions with those predicates or a predicted one; about half of a candidate's
+    derivations are of its perceived features, elements and types, which it never reads)."""
     wanted = sorted({s for s in subjects if s and s not in cache})
     if not wanted:
         return
     for subject in wanted:
         cache[subject] = []
-    for row in store.select(with_values(engine_query("conclusion-derivations"), {"cs": [f"<{s}>" for s in wanted]})):
+    values = {"cs": [f"<{s}>" for s in wanted]}
+    if predicates is not None:
+        values["cp"] = [f"<{p}>" for p in sorted(set(predicates) | PREDICTED)]
+    for row in store.select(with_values(engine_query("conclusion-derivations"), values)):
         cache[row["cs"].value].append(row)
 
 
