@@ -131,10 +131,8 @@ class _Context:
         for row in run_engine_query(store, "element-compounds"):
             self.fluorides[row["metal"].value].append(row["species"].value)
 
-    def _refs(self, design_local: str) -> set[int]:
-        if design_local in self.user_designs:
-            return set()
-        return self.refs_by_design.get(design_local, set())
+    def _refs(self, design_local: str) -> set[int]:  # a user's design cites none of the review's references
+        return set() if design_local in self.user_designs else self.refs_by_design.get(design_local, set())
 
     def evidence_of(self, species: str, excluded: list[dict[str, Any]] | None = None) -> list[Evidence]:
         """The review's and the rules' evidence for a species, less what comes only from a use the review
@@ -173,8 +171,7 @@ class _Context:
         return sorted(merged.values(), key=lambda t: t["id"])
 
 
-def _component_hypotheses(ctx: _Context, only: set[str] | None = None) -> list[Hypothesis]:
-    """Component hypotheses (``only``: those about one of these species)."""
+def _component_hypotheses(ctx: _Context, only: set[str] | None = None) -> list[Hypothesis]:  # only: these species
     out = []
     for species in sorted(set(ctx.curated) | set(ctx.predicted)):
         if species not in ctx.cards or (only is not None and species not in only):
@@ -206,7 +203,6 @@ def _component_hypotheses(ctx: _Context, only: set[str] | None = None) -> list[H
 
 
 def _combination_hypotheses(ctx: _Context, store: KnowledgeStore, only: set[str] | None = None) -> list[Hypothesis]:
-    """Combination hypotheses (``only``: those with one of these nodes among their members)."""
     rows = run_engine_query(store, "combination-hypotheses")
     grouped: dict[str, dict[str, Any]] = {}
     for row in rows:
@@ -222,10 +218,9 @@ def _combination_hypotheses(ctx: _Context, store: KnowledgeStore, only: set[str]
                      if local_name(r).startswith("combine-")}
     out = []
     for iri, h in sorted(grouped.items()):
-        if only is not None:  # the members (below) are among the parts, the elements and fluorides of those metals
-            could_be = h["parts"] | h["elements"] | {s for m in h["elements"] for s in ctx.fluorides.get(m, [])}
-            if not could_be & only:
-                continue
+        fluorides = {s for m in h["elements"] for s in ctx.fluorides.get(m, [])}
+        if only is not None and not (h["parts"] | h["elements"] | fluorides) & only:
+            continue  # no node of ``only`` can be a member (below: parts, elements, fluorides of those metals)
         parts = sorted(h["parts"])
         blocked = [m for m in h["mechanisms"] for p in parts if m in ctx.ruled_out.get(p, set())]
         if blocked:
