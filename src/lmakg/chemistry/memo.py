@@ -54,8 +54,8 @@ class SharedJudge:
         from lmakg.knowledge.queries import run_engine_query
 
         self.predictor = predictor
-        self.inchikeys = inchikeys  # False: results without "inchiKey" (a CSV has no column for it; RDKit's InChI
-        # is the dearest step of a row, so a screen that does not show it does not compute it)
+        self.inchikeys = inchikeys  # False: members' InChIKeys not computed (a CSV has no column for them; RDKit's
+        # InChI is the dearest step of a row); iter_screen then drops the key from every result
         self.batch = batch
         store = predictor.store
         self.patterns = {row["group"].value: row["smarts"].value for row in run_engine_query(store, "feature-patterns")}
@@ -104,11 +104,7 @@ class SharedJudge:
         return out
 
     def _own(self, rows: list[tuple[Candidate, str]]) -> list[dict[str, Any]]:
-        judged = [self.predictor.judge([c], [tag])[0] for c, tag in rows]  # rare: each alone, never entangled
-        if not self.inchikeys:
-            for result in judged:
-                result.pop("inchiKey", None)
-        return judged
+        return [self.predictor.judge([c], [tag])[0] for c, tag in rows]  # rare: each alone, never entangled
 
     def _judge_representatives(self, pending: dict[Hashable, Candidate]) -> None:
         """Judge one stand-in per new signature, in batches of ``batch`` in the order first seen; the batches go

@@ -143,7 +143,7 @@ def _perceived(smiles: str, smarts_patterns: tuple[tuple[str, str], ...]) -> Per
     mol = _read_only(smiles)
     found = frozenset(key for key, smarts in smarts_patterns
                       if (pattern := _pattern(smarts)) is not None and mol.HasSubstructMatch(pattern))
-    return Perception(dict(composition(smiles)), int(chem.GetFormalCharge(mol)), found)
+    return Perception(composition(smiles), int(chem.GetFormalCharge(mol)), found)
 
 
 def composition(smiles: str) -> dict[str, int]:

@@ -218,8 +218,8 @@ def _combination_hypotheses(ctx: _Context, store: KnowledgeStore, only: set[str]
                      if local_name(r).startswith("combine-")}
     out = []
     for iri, h in sorted(grouped.items()):
-        fluorides = {s for m in h["elements"] for s in ctx.fluorides.get(m, [])}
-        if only is not None and not (h["parts"] | h["elements"] | fluorides) & only:
+        if only is not None and not (h["parts"] | h["elements"]
+                                     | {s for m in h["elements"] for s in ctx.fluorides.get(m, [])}) & only:
             continue  # no node of ``only`` can be a member (below: parts, elements, fluorides of those metals)
         parts = sorted(h["parts"])
         blocked = [m for m in h["mechanisms"] for p in parts if m in ctx.ruled_out.get(p, set())]
