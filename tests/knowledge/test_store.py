@@ -86,3 +86,31 @@ def test_around_a_blank_node():
     assert around == [("in", "<http://e/q>", "<http://e/a>"), ("out", "<http://e/p>", '"1"'),
                       ("out", "<http://e/r>", "<http://e/c>")]
     assert store.around(blank, {"http://e/g2"}) == []
+
+
+def test_scratch_pads_undo_exactly_and_compaction_keeps_the_dataset(monkeypatch):
+    """A scratch pad removes what it added and nothing else; once removed quads outnumber live ones (here after a
+    few pads, thresholds lowered) the in-memory store is copied into a fresh one holding the same dataset: the same
+    quads in the same named graphs, an empty named graph included, and the default graph's triples."""
+    from lmakg.knowledge import store as module
+
+    monkeypatch.setattr(module, "COMPACT_AFTER", 3)
+    monkeypatch.setattr(module, "COMPACT_RATIO", 1)
+    store = open_store()
+    store.load_turtle(TTL, graph="http://e/g1")
+    store.update("INSERT DATA { <http://e/d> <http://e/p> <http://e/e> }; CREATE GRAPH <http://e/empty>")
+    before = sorted(str(q) for q in store._store.quads_for_pattern(None, None, None, None))
+    graphs = store.named_graphs()
+    inner = store._store
+    for n in range(5):
+        with store.scratch("http://e/scratch"):
+            store.load_turtle(f'<http://e/x{n}> <http://e/p> "{n}" . <http://e/a> <http://e/p> "1" .',
+                              graph="http://e/scratch")
+            store.add_triples([(store.iri(f"http://e/y{n}"), store.iri("http://e/p"), store.iri("http://e/a")),
+                               (store.iri("http://e/a"), store.iri("http://e/q"), store.iri("http://e/b"))],
+                              "http://e/g1")
+            assert store.count("http://e/g1") == 4
+    assert store._store is not inner  # compacted at least once
+    assert sorted(str(q) for q in store._store.quads_for_pattern(None, None, None, None)) == before
+    assert store.named_graphs() == graphs and "http://e/empty" in graphs
+    assert store.count("http://e/g1") == 3  # e:a e:q e:b was there before: never journaled, never removed

@@ -36,6 +36,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 PAUSE_ENV = "LMAKG_TEST_PAUSE_AT"
 PAUSE_MARK = "lmakg: paused at stage "
@@ -140,6 +141,38 @@ KNOWN_SCHEMES = {"oxigraph": "'oxigraph:' (in memory), 'oxigraph:PATH' or a bare
 
 class UnknownSchemeError(ValueError):
     """A ``--store`` selector names a backend lmakg does not have; nothing was created."""
+
+
+class FolderError(ValueError):
+    """A store folder cannot be opened: missing, not an lmakg store, or damaged (the message says how to mend it)."""
+
+
+def open_folder(location: str, read_only: bool = False) -> tuple[Any, str]:
+    """The pyoxigraph store in a folder (created if missing, unless ``read_only``) and its path, after putting back
+    what a killed writer left (:func:`recover`) and checking the folder is an lmakg store in one piece."""
+    import pyoxigraph as ox
+
+    path = Path(location).expanduser()
+    recover(path)  # a writer killed halfway by an older lmakg, or while converting a plain-folder store
+    if read_only and kind_of(path) == "other":
+        raise FolderError(f"{path} is not an lmakg store (it holds files lmakg did not write); "
+                          f"build one with `lmakg build --store NEW_FOLDER`")
+    rebuild = f"rebuild it with `lmakg build --store {path}`"
+    if path.exists():
+        found = damage(current_version(path) or path) if (path / "CURRENT").exists() or path.is_symlink() else None
+        if found:
+            raise FolderError(f"the store at {path} is damaged: {found}; {rebuild}")
+    try:
+        if read_only:
+            if not path.exists():
+                raise FolderError(f"store {path} does not exist; run `lmakg build --store {path}` first")
+            return ox.Store.read_only(str(path)), str(path)
+        path.mkdir(parents=True, exist_ok=True)
+        return ox.Store(str(path)), str(path)
+    except OSError as exc:
+        raise FolderError(f"cannot open store at {path}: {exc}") from exc
+    except RuntimeError as exc:  # RocksDB: "Corruption: ...", "IO error: ..."
+        raise FolderError(f"the store at {path} is damaged: {str(exc).splitlines()[0][:200]}; {rebuild}") from exc
 
 
 def split_selector(text: str) -> tuple[str, str]:
