@@ -110,3 +110,35 @@ def test_the_batch_hypotheses_are_those_the_full_generator_gives(predictor, monk
     assert by_id(fast) == by_id(full)
     assert any(h["score"] > 0 for found in full for h in found)
     assert sum(map(len, full)) > 0  # some candidates join hypotheses (Rb+ with the SEI-forming anions)
+
+
+def test_a_judgement_without_explanations_records_only_the_derivations_it_reads(predictor, monkeypatch):
+    """A batch judged without explanations records derivations only of the conclusions it reads
+    (``predict.READ_PROVENANCE``): every result, hypotheses and their scores included, must be what recording every
+    derivation gives. What is left out must really be left out: the class-hierarchy typing of the candidates
+    (``subclass-typing`` concludes rdf:type, which no judgement reads) is recorded only when everything is."""
+    from lmakg.reasoning.provenance import PROVENANCE_GRAPH
+
+    store = predictor.store
+    real_add = store.add_triples
+    rules_written: list[set[str]] = [set()]
+
+    def recording(triples, graph):
+        triples = list(triples)
+        if graph == str(PROVENANCE_GRAPH):
+            rules_written[-1].update(o.value.rsplit("/", 1)[-1] for _s, p, o in triples
+                                     if p.value.endswith("#usedRule"))
+        return real_add(triples, graph)
+
+    monkeypatch.setattr(store, "add_triples", recording)
+    tags = [f"r{i}-" for i in range(len(BATCH))]
+    filtered = predictor.judge(BATCH, tags)
+    rules_written.append(set())
+    monkeypatch.setattr(P, "READ_PROVENANCE", None)
+    full = predictor.judge(BATCH, tags)
+    assert filtered == full
+    assert any(r["hypotheses"] for r in full) and all("error" not in r for r in full)
+    some, every = rules_written
+    assert "subclass-typing" in every and "subclass-typing" not in some
+    assert "nernst-potential" in some  # its hasQuantity conclusion is read (a potential holds in one design)
+    assert some < every

@@ -26,7 +26,7 @@ from lmakg.chemistry.candidates import (
 )
 from lmakg.knowledge.store import KnowledgeStore, StoreError
 from lmakg.knowledge.vocab import LMA_IRI, local_name
-from lmakg.reasoning.context import all_designs, holding, prefetch
+from lmakg.reasoning.context import PREDICTED, all_designs, holding, prefetch
 
 
 class Predictor:
@@ -115,7 +115,8 @@ class Predictor:
             new_nodes = {n for p in placed if p for n in (p[1], *p[2]) if n.startswith(USER_NS)}
             if new_nodes:
                 perceive(store, subjects=new_nodes)
-            infer(store, self.rules, incremental=True, fired=self.fired)
+            infer(store, self.rules, incremental=True, fired=self.fired,
+                  provenance_for=None if explain else READ_PROVENANCE)
             designs = all_designs(store)
             derivations: dict[str, list[Any]] = {}  # by subject, for this batch (the graph no longer changes)
             prefetch(store, [n for e in placed if e for n in (e[1], *e[2], e[3])], derivations, CONTEXT_PREDICATES)
@@ -180,6 +181,10 @@ def in_context(store: Any, turtle: str, species: str, ions: list[str]) -> dict[t
 # values (a Nernst potential of Rb+ computed for another design's concentration is not this candidate's)
 CONTEXT_LOCAL = ("predictedMechanism", "predictedProduct", "ruledOut", "hasConflict")
 CONTEXT_PREDICATES = tuple(LMA_IRI + p for p in (*CONTEXT_LOCAL, "hasQuantity"))
+# the conclusions whose derivations a judgement without explanations reads: context.holding (the predicates
+# above and, through premises, the predicted ones), predictions-of.rq and the hypotheses (predicted-evidence.rq,
+# derivation-designs.rq); an explanation walks every premise, so it records them all
+READ_PROVENANCE = frozenset({*CONTEXT_PREDICATES, *PREDICTED})
 
 
 def _input(c: Candidate) -> dict[str, Any]:

@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +67,7 @@ def infer(
     clear: bool | None = None,
     naive: bool = False,
     delta_limit: int | None = None,
+    provenance_for: Collection[str] | None = None,
 ) -> InferenceResult:
     """Run the rules to a fixpoint over the store; inferred triples replace the previous inferred graph.
 
@@ -84,6 +85,10 @@ def infer(
     last ran, which reaches the same fixpoint and provenance; a rule whose WHERE clause is a monotone join then
     re-runs over the triples added since (:mod:`lmakg.reasoning.delta`) when its patterns match few of them
     (``delta_limit``: at most that many added since; 0: always in full).
+
+    ``provenance_for`` (embedded stores): record derivations only of conclusions with one of these predicates
+    (:func:`record_derivations`); None: of all. For a caller that reads the derivations of a few predicates and
+    undoes everything afterwards (screening's scratch pads); the conclusions are the same either way.
 
     Returns what was added. Raises :class:`RuleError` if the fixpoint is not reached in ``max_iterations``.
     """
@@ -178,10 +183,12 @@ def infer(
     if record_provenance:
         if incremental:  # the firings met for the first time: the earlier ones are recorded already
             firings = {r.id: (names_of[r.id], list(mine[r.id])) for r in rules}
-            derivations = record_derivations(store, rules, make, rows_by_rule=firings, inferred_exactly=inferred)
+            derivations = record_derivations(store, rules, make, rows_by_rule=firings, inferred_exactly=inferred,
+                                             predicates=provenance_for)
         else:  # every solution met: after each rule's last run nothing it reads was added, so all of them
             every = {r.id: (names_of[r.id], list(found[r.id])) for r in rules}
-            derivations = record_derivations(store, rules, make, rows_by_rule=every, inferred_exactly=inferred)
+            derivations = record_derivations(store, rules, make, rows_by_rule=every, inferred_exactly=inferred,
+                                             predicates=provenance_for)
     timing["(provenance)"] = time.perf_counter() - began
     return InferenceResult(added_total, derivations, iterations, time.perf_counter() - start, len(rules), per_rule,
                            timing, fired=mine)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Collection
 from typing import Any
 
 from lmakg.knowledge.store import KnowledgeStore
@@ -153,13 +154,17 @@ def reasoning_graphs(store: KnowledgeStore) -> list[str]:
 
 def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantiator,
                        rows_by_rule: dict[str, tuple[list[str], list[tuple[Any, ...]]]] | None = None,
-                       inferred_exactly: set[tuple[Any, Any, Any]] | None = None) -> int:
+                       inferred_exactly: set[tuple[Any, Any, Any]] | None = None,
+                       predicates: Collection[str] | None = None) -> int:
     """One pass over the closed graph: for every firing whose conclusion is inferred, record a
     lma:Derivation with the rule, the conclusion and the premises that matched. ``rows_by_rule`` passes
     solutions the caller already has (rule id -> (variable names, rows)) instead of running each rule's
     query again (an incremental run passes only its new firings). ``inferred_exactly``: the whole inferred
     graph, when the caller knows it (it started empty and the caller added these), so conclusions are looked
-    up in a set instead of the store.
+    up in a set instead of the store. ``predicates``: record only conclusions with one of these predicates (a
+    template pattern with a variable predicate always counts), and derivations only of those: for a caller that
+    reads no other and undoes everything (a screen's scratch pad: half of a candidate's firings type it up the
+    class hierarchy, and a Nernst potential's quantity node has nine conclusions of which it reads one).
 
     Provenance is written rule by rule (bounded memory). Statement nodes are cached by triple and each term's
     text in a hash by term; a blank node's key is computed when one is first met (:func:`blank_key`); a
@@ -215,10 +220,14 @@ def record_derivations(store: KnowledgeStore, rules: list[Rule], make: Instantia
         return found
 
     for rule in rules:
+        patterns = rule.template if predicates is None else [
+            t for t in rule.template if type(t[1]).__name__ == "Variable" or str(t[1]) in predicates]
+        if not patterns:
+            continue
         names, rows = (rows_by_rule[rule.id] if rows_by_rule is not None
                        else store.solutions(rule.select, reasoning_graphs(store)))
         rule_node = store.iri(rule.iri)
-        template = [spec for spec in make.builders(rule.template, names) if spec is not None]
+        template = [spec for spec in make.builders(patterns, names) if spec is not None]
         premises = [(spec, sure) for spec, sure in zip(make.builders(rule.premises, names), rule.premise_certain,
                                                        strict=True) if spec is not None]
         sink: list[tuple[Any, Any, Any]] = []
