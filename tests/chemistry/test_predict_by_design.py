@@ -116,24 +116,31 @@ def test_a_judgement_without_explanations_records_only_the_derivations_it_reads(
     """A batch judged without explanations records derivations only of the conclusions it reads
     (``predict.READ_PROVENANCE``): every result, hypotheses and their scores included, must be what recording every
     derivation gives. What is left out must really be left out: the class-hierarchy typing of the candidates
-    (``subclass-typing`` concludes rdf:type, which no judgement reads) is recorded only when everything is."""
+    (``subclass-typing`` concludes rdf:type, which no judgement reads) is recorded only when everything is, and
+    RDKit's perceptions name as conclusions only their quantities (the F mass fraction, read for the report)."""
     from lmakg.reasoning.provenance import PROVENANCE_GRAPH
 
     store = predictor.store
     real_add = store.add_triples
     rules_written: list[set[str]] = [set()]
+    perceived: list[set[str]] = [set()]  # predicates of what perceptions name as their conclusions
 
     def recording(triples, graph):
         triples = list(triples)
         if graph == str(PROVENANCE_GRAPH):
             rules_written[-1].update(o.value.rsplit("/", 1)[-1] for _s, p, o in triples
                                      if p.value.endswith("#usedRule"))
+            by_rdkit = {s for s, p, _o in triples if p.value.endswith("#wasAssociatedWith")}
+            predicate_of = {s: o.value for s, p, o in triples if p.value.endswith("#predicate")}
+            perceived[-1].update(predicate_of[o].rsplit("#", 1)[-1] for s, p, o in triples
+                                 if s in by_rdkit and p.value.endswith("#conclusion"))
         return real_add(triples, graph)
 
     monkeypatch.setattr(store, "add_triples", recording)
     tags = [f"r{i}-" for i in range(len(BATCH))]
     filtered = predictor.judge(BATCH, tags)
     rules_written.append(set())
+    perceived.append(set())
     monkeypatch.setattr(P, "READ_PROVENANCE", None)
     full = predictor.judge(BATCH, tags)
     assert filtered == full
@@ -142,3 +149,5 @@ def test_a_judgement_without_explanations_records_only_the_derivations_it_reads(
     assert "subclass-typing" in every and "subclass-typing" not in some
     assert "nernst-potential" in some  # its hasQuantity conclusion is read (a potential holds in one design)
     assert some < every
+    assert perceived[0] == {"hasQuantity"}
+    assert {"containsElement", "hasFunctionalGroup", "charge", "hasElementCount", "hasQuantity"} <= perceived[1]

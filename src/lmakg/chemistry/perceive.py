@@ -24,7 +24,7 @@ than one reified statement per triple, which would triple the size of the proven
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from lmakg.chemistry import structures as chem
@@ -46,13 +46,16 @@ SOURCE_PREDICATE = {"smiles": "smiles", "repeat": "repeatUnitSmiles", "compositi
 
 @gc_paused()
 def perceive(store: KnowledgeStore, subjects: set[str] | None = None,
-             provenance_to: list[tuple[Any, Any, Any]] | None = None) -> int:
+             provenance_to: list[tuple[Any, Any, Any]] | None = None,
+             provenance_for: Collection[str] | None = None) -> int:
     """Assert what RDKit perceives for every species with a structure; return the perceived triples added.
 
     With ``subjects`` (species IRIs), only those are perceived and the perceived graph is added to rather
     than rebuilt: how `lmakg predict` perceives a candidate on an already perceived graph. With
     ``provenance_to``, the provenance triples are appended to that list for the caller to write to the
     provenance graph (:func:`lmakg.chemistry.materialize.materialize` writes them after the rules).
+    ``provenance_for``: name as conclusions of a perception only facts with these predicates (all facts are
+    asserted; as :func:`lmakg.reasoning.engine.infer`'s, for a screen's scratch pad, which reads no other).
     """
 
     if subjects is None:
@@ -105,7 +108,8 @@ def perceive(store: KnowledgeStore, subjects: set[str] | None = None,
         def conclude(predicate: str, value: Any, derivation: Any = derivation, subject: Any = subject) -> None:
             triple = (subject, iri(LMA_IRI + predicate), value)
             facts.append(triple)
-            provenance.append((derivation, iri(LMA_IRI + "conclusion"), statement(triple)))
+            if provenance_for is None or LMA_IRI + predicate in provenance_for:
+                provenance.append((derivation, iri(LMA_IRI + "conclusion"), statement(triple)))
 
         def describe(node: Any, pairs: list[tuple[str, Any]], derivation: Any = derivation) -> None:
             facts.extend((node, iri(p), v) for p, v in pairs)

@@ -114,7 +114,7 @@ class Predictor:
                     placed.append(None)
             new_nodes = {n for p in placed if p for n in (p[1], *p[2]) if n.startswith(USER_NS)}
             if new_nodes:
-                perceive(store, subjects=new_nodes)
+                perceive(store, subjects=new_nodes, provenance_for=None if explain else READ_PROVENANCE)
             infer(store, self.rules, incremental=True, fired=self.fired,
                   provenance_for=None if explain else READ_PROVENANCE)
             designs = all_designs(store)
